@@ -1,0 +1,22 @@
+/**
+ * @file cast between float32, int32 and bool. float→int truncates toward zero (NaN → 0), any
+ * non-zero → true. Only float→float carries a gradient, which is the identity.
+ */
+import { castScalar } from "../dtype.js";
+import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
+import type { OpDef } from "./def.js";
+
+export const cast: OpDef<"cast"> = {
+  name: "cast",
+  role: "elementwise",
+  arity: 1,
+  shape: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
+  cpu([x], { dtype }, out, ctx) {
+    const src = materialize(x!, ctx.precision);
+    const dst = allocate(dtype, src.length, ctx.precision);
+    // castScalar's f32 rounding is skipped in f64 precision so finite differences stay exact.
+    for (let i = 0; i < src.length; i++) dst[i] = dtype === "float32" ? src[i]! : castScalar(src[i]!, dtype);
+    return fromFlat(dst, out.dtype, out.shape);
+  },
+  vjp: (ct, { inputs: [x], params }) => [x!.dtype === "float32" && params.dtype === "float32" ? ct : undefined],
+};

@@ -1,0 +1,5 @@
+/** @file cos; d/dx = −sin x. */
+import * as core from "../core.js";
+import { unaryOp } from "./elementwise.js";
+
+export const cos = unaryOp("cos", Math.cos, (ct, { inputs: [x] }) => [core.neg(core.mul(ct, core.sin(x!)))]);

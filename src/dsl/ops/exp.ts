@@ -1,0 +1,5 @@
+/** @file exp: eˣ; d/dx = eˣ, reusing the output. */
+import * as core from "../core.js";
+import { unaryOp } from "./elementwise.js";
+
+export const exp = unaryOp("exp", Math.exp, (ct, { out }) => [core.mul(ct, out)]);

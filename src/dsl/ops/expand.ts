@@ -1,0 +1,21 @@
+/** @file expand: broadcast size-1 dims (stride 0, no copy). The VJP sums over them. */
+import * as core from "../core.js";
+import { require } from "../errors.js";
+import { expandView } from "../../runtime/cpu/view.js";
+import type { OpDef } from "./def.js";
+
+export const expand: OpDef<"expand"> = {
+  name: "expand",
+  role: "movement",
+  arity: 1,
+  shape([x], { shape }) {
+    require(shape.length === x!.shape.length, `rank ${x!.shape.length} cannot expand to [${shape.join(", ")}]`);
+    x!.shape.forEach((n, d) => require(n === shape[d] || n === 1, `dim ${d} of size ${n} cannot expand to ${shape[d]}`));
+    return { shape, dtype: x!.dtype };
+  },
+  cpu: ([x], { shape }) => ({ ...x!, view: expandView(x!.view, shape) }),
+  vjp: (ct, { inputs: [x] }) => {
+    const axes = x!.shape.flatMap((n, d) => (n === 1 && ct.shape[d] !== 1 ? [d] : []));
+    return [axes.length === 0 ? ct : core.sum(ct, axes, true)];
+  },
+};

@@ -1,0 +1,16 @@
+/** @file full: a tensor filled with one value; a view with all-zero strides on the CPU. */
+import { allocate } from "../../runtime/cpu/array.js";
+import type { OpDef } from "./def.js";
+
+export const full: OpDef<"full"> = {
+  name: "full",
+  role: "source",
+  arity: 0,
+  shape: (_inputs, { shape, dtype }) => ({ shape, dtype }),
+  cpu(_inputs, { shape, value, dtype }, _out, ctx) {
+    const data = allocate(dtype, 1, ctx.precision);
+    data[0] = value;
+    return { data, dtype, view: { shape, strides: shape.map(() => 0), offset: 0 } };
+  },
+  vjp: () => [],
+};

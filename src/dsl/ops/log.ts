@@ -1,0 +1,5 @@
+/** @file log: natural logarithm; d/dx = 1/x. */
+import * as core from "../core.js";
+import { unaryOp } from "./elementwise.js";
+
+export const log = unaryOp("log", Math.log, (ct, { inputs: [x] }) => [core.div(ct, x!)]);

@@ -1,0 +1,13 @@
+/** @file max: elementwise maximum; at ties the cotangent is split evenly (as JAX does). */
+import * as core from "../core.js";
+import { binaryOp } from "./elementwise.js";
+
+export const max = binaryOp({
+  name: "max",
+  float: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
+  vjp: (ct, { inputs: [a, b] }) => {
+    const share = (x: typeof a, y: typeof a) =>
+      core.add(core.cast(core.less(y!, x!), "float32"), core.mul(core.cast(core.equal(x!, y!), "float32"), 0.5));
+    return [core.mul(ct, share(a, b)), core.mul(ct, share(b, a))];
+  },
+});

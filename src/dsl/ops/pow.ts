@@ -1,0 +1,16 @@
+/**
+ * @file pow: aᵇ for float32. d/da = b·aᵇ⁻¹; d/db = aᵇ·ln a, taken as 0 where a ≤ 0 (where
+ * ln a is undefined), so a constant exponent on a negative base does not poison gradients.
+ */
+import * as core from "../core.js";
+import { binaryOp } from "./elementwise.js";
+
+export const pow = binaryOp({
+  name: "pow",
+  float: Math.pow,
+  dtypes: ["float32"],
+  vjp: (ct, { inputs: [a, b], out }) => [
+    core.mul(ct, core.mul(b!, core.pow(a!, core.sub(b!, 1)))),
+    core.mul(ct, core.where(core.less(0, a!), core.mul(out, core.log(a!)), 0)),
+  ],
+});

@@ -1,0 +1,21 @@
+/**
+ * @file reduceMax over `axes`, keeping them as size 1. The cotangent goes to the positions that
+ * hold the maximum, shared evenly among ties. NaN propagates.
+ */
+import * as core from "../core.js";
+import type { OpDef } from "./def.js";
+import { reduceCpu, reduceShape } from "./reduce.js";
+
+export const reduceMax: OpDef<"reduceMax"> = {
+  name: "reduceMax",
+  role: "reduce",
+  arity: 1,
+  shape: ([x], { axes }) => reduceShape(x!, axes, ["float32", "int32"]),
+  cpu: ([x], { axes }, out, ctx) =>
+    reduceCpu(x!, axes, out, ctx.precision, -Infinity, (acc, v) => (Number.isNaN(acc) || v > acc || Number.isNaN(v) ? v : acc)),
+  vjp: (ct, { inputs: [x], out, params: { axes } }) => {
+    const hits = core.cast(core.equal(x!, core.expand(out, x!.shape)), "float32");
+    const count = core.sum(hits, axes, true);
+    return [core.mul(core.expand(core.div(ct, count), x!.shape), hits)];
+  },
+};

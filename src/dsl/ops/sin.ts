@@ -1,0 +1,5 @@
+/** @file sin; d/dx = cos x. */
+import * as core from "../core.js";
+import { unaryOp } from "./elementwise.js";
+
+export const sin = unaryOp("sin", Math.sin, (ct, { inputs: [x] }) => [core.mul(ct, core.cos(x!))]);

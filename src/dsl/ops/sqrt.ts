@@ -1,0 +1,5 @@
+/** @file sqrt; d/dx = 1 / (2√x), reusing the output. */
+import * as core from "../core.js";
+import { unaryOp } from "./elementwise.js";
+
+export const sqrt = unaryOp("sqrt", Math.sqrt, (ct, { out }) => [core.div(ct, core.mul(out, 2))]);
