@@ -39,7 +39,7 @@ function inputGrad(dy: AnyTensor, x: AnyTensor, w: AnyTensor, p: ConvParams): An
     return [lo, x.shape[d]! + reach - len - lo];
   });
   const wT = core.reshape(
-    core.permute(core.reshape(w, [g, co / g, ...kernel, ci / g]), [0, r + 3, ...range(r, 2), 1]),
+    core.permute(core.reshape(w, [g, co / g, ...kernel, ci / g]), [0, r + 2, ...range(r, 2), 1]),
     [ci, ...kernel, co / g],
   );
   return core.conv(core.padOrCrop(spread, pads), core.flip(wT, spatial), { dilation: p.dilation, groups: g });
