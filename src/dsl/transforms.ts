@@ -15,6 +15,7 @@ import { realize } from "./realize.js";
 import { Tensor, type AnyTensor } from "./tensor.js";
 import { flatten, type MapLeaves, type TreeDef } from "./tree.js";
 import type { Shape } from "./types/shape.js";
+import type { Mutable } from "./api/checked.js";
 
 // ---------------------------------------------------------------- specs and trace
 
@@ -24,8 +25,8 @@ export interface Spec<S extends Shape = Shape, D extends DType = DType> {
   readonly dtype: D;
 }
 
-export function spec<const S extends Shape, D extends DType = "float32">(shape: S, dtype?: D): Spec<S, D> {
-  return { shape, dtype: (dtype ?? "float32") as D };
+export function spec<const S extends Shape, D extends DType = "float32">(shape: S, dtype?: D): Spec<Mutable<S>, D> {
+  return { shape: shape as Mutable<S>, dtype: (dtype ?? "float32") as D };
 }
 
 /** Specs in a tree → the tensors a traced function receives. */

@@ -1,0 +1,31 @@
+/**
+ * @file wgtensor's public entry: typed tensors and ops, function transforms (trace, jit, grad),
+ * the RNG, the CPU interpreter's read-back helpers, and the type-level shape rules.
+ */
+export { Tensor, type AnyTensor, type FloatTensor } from "./dsl/tensor.js";
+export * from "./dsl/api/index.js";
+export {
+  trace,
+  jit,
+  grad,
+  valueAndGrad,
+  valueAndGradWithAux,
+  vjp,
+  spec,
+  type Spec,
+  type Program,
+  type Bindings,
+  type FromSpecs,
+} from "./dsl/transforms.js";
+export { backward } from "./compiler/passes/autodiff.js";
+export { realize, data, toNested, item } from "./dsl/realize.js";
+export { flatten, treeMap, treeLeaves, type Tree, type MapLeaves } from "./dsl/tree.js";
+export { checkGradients, type GradCheckResult, type GradInput } from "./dsl/gradcheck.js";
+export { ShapeMismatch, DTypeMismatch } from "./dsl/errors.js";
+export { Key } from "./runtime/random/threefry.js";
+export { evaluate } from "./runtime/cpu/interpreter.js";
+export { registry } from "./dsl/ops/registry.js";
+export type { OpName, OpParams } from "./dsl/ops/params.js";
+export type { OpDef, FusionRole } from "./dsl/ops/def.js";
+export * as core from "./dsl/core.js";
+export type * from "./dsl/types/index.js";
