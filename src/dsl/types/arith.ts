@@ -10,16 +10,16 @@
  * Inputs must be non-negative integer literals. The wide `number` (or any input that is
  * not a natural literal: negative, fractional, a union-with-`number`) yields `number`.
  */
-import type { AddNat, CmpNat, DivNat, IsDigits, MulNat, SubNat } from "./digits.js";
+import type { AddNat, CmpNat, DivNat, MulNat, SubNat } from "./digits.js";
 
 /** Digit string of a natural number literal, or `never` if `N` is not one. */
 type NatStr<N extends number> = number extends N
   ? never
-  : `${N}` extends infer S extends string
-    ? IsDigits<S> extends true
+  : `${N}` extends `-${string}`
+    ? never
+    : `${N}` extends infer S extends `${bigint}`
       ? S
-      : never
-    : never;
+      : never;
 
 /** Parses a digit string back to its number literal (`number` if it does not round-trip). */
 type ToNum<S extends string> = S extends `${infer N extends number}` ? N : number;

@@ -12,63 +12,19 @@
  * These helpers are internal to the arithmetic module.
  */
 
+import type { Diff0, Diff1, Prod, Sum0, Sum1 } from "./digit-tables.js";
+
 /** One decimal digit. */
 export type Digit = "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9";
 
-/** Digit -> tuple of that length (used to add/compare single digits). */
-type DigitTuple = {
-  "0": [];
-  "1": [0];
-  "2": [0, 0];
-  "3": [0, 0, 0];
-  "4": [0, 0, 0, 0];
-  "5": [0, 0, 0, 0, 0];
-  "6": [0, 0, 0, 0, 0, 0];
-  "7": [0, 0, 0, 0, 0, 0, 0];
-  "8": [0, 0, 0, 0, 0, 0, 0, 0];
-  "9": [0, 0, 0, 0, 0, 0, 0, 0, 0];
-};
+type Bit = "0" | "1";
 
-type Ten = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-
-/** Low digit of 0..19. */
-type LowDigit = [
-  "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
-  "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
-];
-
-/** Carry of 0..19. */
-type CarryOf = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
-
-type Bit = 0 | 1;
-type CarryTuple<C extends Bit> = C extends 1 ? [0] : [];
-
-/** `[digit, carry]` of `a + b + c`. */
-type AddDigit<A extends Digit, B extends Digit, C extends Bit> = [
-  ...DigitTuple[A],
-  ...DigitTuple[B],
-  ...CarryTuple<C>,
-]["length"] extends infer N extends number
-  ? [LowDigit[N], CarryOf[N]]
-  : never;
-
-/** `[digit, borrow]` of `a - b - c`, borrowing ten when negative. */
-type SubDigit<A extends Digit, B extends Digit, C extends Bit> = DigitTuple[A] extends [
-  ...DigitTuple[B],
-  ...CarryTuple<C>,
-  ...infer R,
-]
-  ? [LowDigit[R["length"]], 0]
-  : [...Ten, ...DigitTuple[A]] extends [...DigitTuple[B], ...CarryTuple<C>, ...infer R]
-    ? [LowDigit[R["length"]], 1]
-    : never;
-
-/** Ordering of two single digits. */
+/** Ordering of two single digits (digit characters sort like their values). */
 type CmpDigit<A extends Digit, B extends Digit> = A extends B
   ? "eq"
-  : DigitTuple[A] extends [...DigitTuple[B], ...unknown[]]
-    ? "gt"
-    : "lt";
+  : Diff0[A][B] extends `1${string}`
+    ? "lt"
+    : "gt";
 
 /** Reverses a string (tail-recursive). */
 export type Reverse<S extends string, Acc extends string = ""> = S extends `${infer H}${infer R}`
@@ -99,60 +55,67 @@ type AllDigits<S extends string> = S extends `${infer H}${infer R}`
 type AddRev<
   A extends string,
   B extends string,
-  C extends Bit = 0,
+  C extends Bit = "0",
   Acc extends string = "",
 > = A extends `${infer a extends Digit}${infer AR}`
   ? B extends `${infer b extends Digit}${infer BR}`
-    ? AddDigit<a, b, C> extends [infer D extends string, infer C2 extends Bit]
+    ? (C extends "1" ? Sum1 : Sum0)[a][b] extends `${infer C2 extends Bit}${infer D}`
       ? AddRev<AR, BR, C2, `${Acc}${D}`>
       : never
-    : AddDigit<a, "0", C> extends [infer D extends string, infer C2 extends Bit]
-      ? AddRev<AR, "", C2, `${Acc}${D}`>
-      : never
-  : B extends `${infer b extends Digit}${infer BR}`
-    ? AddDigit<"0", b, C> extends [infer D extends string, infer C2 extends Bit]
-      ? AddRev<"", BR, C2, `${Acc}${D}`>
-      : never
-    : C extends 1
+    : C extends "0"
+      ? `${Acc}${A}`
+      : AddRev<A, "1", "0", Acc>
+  : B extends ""
+    ? C extends "1"
       ? `${Acc}1`
-      : Acc;
+      : Acc
+    : AddRev<B, C extends "1" ? "1" : "", "0", Acc>;
 
 /** Difference of reversed digit strings, assuming `A >= B` (result reversed, may have trailing zeros). */
 type SubRev<
   A extends string,
   B extends string,
-  C extends Bit = 0,
+  C extends Bit = "0",
   Acc extends string = "",
 > = A extends `${infer a extends Digit}${infer AR}`
   ? B extends `${infer b extends Digit}${infer BR}`
-    ? SubDigit<a, b, C> extends [infer D extends string, infer C2 extends Bit]
+    ? (C extends "1" ? Diff1 : Diff0)[a][b] extends `${infer C2 extends Bit}${infer D}`
       ? SubRev<AR, BR, C2, `${Acc}${D}`>
       : never
-    : SubDigit<a, "0", C> extends [infer D extends string, infer C2 extends Bit]
-      ? SubRev<AR, "", C2, `${Acc}${D}`>
-      : never
+    : C extends "0"
+      ? `${Acc}${A}`
+      : SubRev<A, "1", "0", Acc>
   : Acc;
 
-/** `[0·A, 1·A, ..., 9·A]` as reversed digit strings. */
-type MultiplesRev<ARev extends string, Acc extends string[] = ["0"]> = Acc["length"] extends 10
-  ? Acc
-  : Acc extends [...string[], infer Last extends string]
-    ? MultiplesRev<ARev, [...Acc, AddRev<Last, ARev>]>
-    : never;
+/** Reversed `A * d` for one digit `d`, with the running carry `C` (a digit). */
+type MulDigitRev<
+  A extends string,
+  d extends Digit,
+  C extends Digit = "0",
+  Acc extends string = "",
+> = A extends `${infer a extends Digit}${infer AR}`
+  ? Prod[a][d] extends `${infer P extends Digit}${infer Q extends Digit}`
+    ? Sum0[Q][C] extends `${infer C1 extends Bit}${infer D}`
+      ? Sum0[P][C1] extends `0${infer C2 extends Digit}`
+        ? MulDigitRev<AR, d, C2, `${Acc}${D}`>
+        : never
+      : never
+    : never
+  : C extends "0"
+    ? Acc
+    : `${Acc}${C}`;
 
-/** Long multiplication on reversed strings: one shifted multiple of A per digit of B. */
+/** Long multiplication on reversed strings: adds `A * b`, shifted, for each digit `b` of `B`. */
 type MulRev<
-  M extends string[],
+  A extends string,
   BRev extends string,
   Shift extends string = "",
   Acc extends string = "0",
 > = BRev extends `${infer b extends Digit}${infer BR}`
-  ? MulRev<M, BR, `${Shift}0`, AddRev<Acc, `${Shift}${M[DigitIndex[b]]}`>>
+  ? b extends "0"
+    ? MulRev<A, BR, `${Shift}0`, Acc>
+    : MulRev<A, BR, `${Shift}0`, AddRev<Acc, `${Shift}${b extends "1" ? A : MulDigitRev<A, b>}`>>
   : Acc;
-
-type DigitIndex = {
-  "0": 0; "1": 1; "2": 2; "3": 3; "4": 4; "5": 5; "6": 6; "7": 7; "8": 8; "9": 9;
-};
 
 /** Ordering of two normalised digit strings: walks both most-significant first. */
 export type CmpNat<
@@ -176,9 +139,7 @@ export type SubNat<A extends string, B extends string> = StripZeros<
 >;
 
 /** `A * B` on normalised digit strings. */
-export type MulNat<A extends string, B extends string> = StripZeros<
-  Reverse<MulRev<MultiplesRev<Reverse<A>>, Reverse<B>>>
->;
+export type MulNat<A extends string, B extends string> = StripZeros<Reverse<MulRev<Reverse<A>, Reverse<B>>>>;
 
 /** `floor(A / B)` on normalised digit strings, `B >= 1`: schoolbook long division. */
 export type DivNat<
@@ -194,9 +155,11 @@ export type DivNat<
     : never
   : StripZeros<Q>;
 
+type DigitList = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
 /** One long-division step: `[floor(R / B), R mod B]`, knowing the quotient digit is <= 9. */
 type DivStep<R extends string, B extends string, N extends 0[] = []> = N["length"] extends 10
   ? never // unreachable for B >= 1; bounds the recursion anyway
   : CmpNat<R, B> extends "lt"
-    ? [LowDigit[N["length"]], R]
+    ? [DigitList[N["length"]], R]
     : DivStep<SubNat<R, B>, B, [...N, 0]>;

@@ -42,6 +42,7 @@ function erfcContinuedFraction(x: number): number {
 
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
+  if (!Number.isFinite(x)) return Math.sign(x);
   const a = Math.abs(x);
   if (a < 2.5) return erfSeries(x);
   const v = 1 - erfcContinuedFraction(a);
