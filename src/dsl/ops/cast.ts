@@ -5,6 +5,7 @@
 import { castScalar } from "../dtype.js";
 import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
 import type { OpDef } from "./def.js";
+import { elementwise, wgslType } from "../../compiler/lowering.js";
 
 export const cast: OpDef<"cast"> = {
   name: "cast",
@@ -18,5 +19,11 @@ export const cast: OpDef<"cast"> = {
     for (let i = 0; i < src.length; i++) dst[i] = dtype === "float32" ? src[i]! : castScalar(src[i]!, dtype);
     return fromFlat(dst, out.dtype, out.shape);
   },
+  lower: elementwise(([x], { inputs: [from], out }) => {
+    if (from === out) return x!;
+    if (out === "bool") return `(${x} != ${from === "float32" ? "0.0" : "0i"})`;
+    if (from === "bool") return out === "float32" ? `select(0.0, 1.0, ${x})` : `select(0i, 1i, ${x})`;
+    return `${wgslType(out)}(${x})`;
+  }),
   vjp: (ct, { inputs: [x], params }) => [x!.dtype === "float32" && params.dtype === "float32" ? ct : undefined],
 };

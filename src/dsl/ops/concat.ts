@@ -36,6 +36,22 @@ export const concat: OpDef<"concat"> = {
     }
     return fromFlat(dst, out.dtype, out.shape);
   },
+  lower: {
+    kind: "movement",
+    index: (out, { axis }, inShapes) => {
+      let start = 0;
+      return inShapes.map((shape) => {
+        const end = start + shape[axis]!;
+        const map = {
+          index: out.map((o, d) => (d === axis && start > 0 ? `(${o} - ${start}i)` : o)),
+          valid: `(${out[axis]} >= ${start}i && ${out[axis]} < ${end}i)`,
+          fill: 0,
+        };
+        start = end;
+        return map;
+      });
+    },
+  },
   vjp: (ct, { inputs, params: { axis } }) => {
     let start = 0;
     return inputs.map((x) => {

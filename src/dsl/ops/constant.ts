@@ -9,5 +9,6 @@ export const constant: OpDef<"constant"> = {
   shape: (_inputs, { value }) => ({ shape: value.view.shape, dtype: value.dtype }),
   // In f64 precision the literal is widened once; otherwise it is shared, not copied.
   cpu: (_inputs, { value }, _out, ctx) => (ctx.precision === "f64" ? contiguous(value, "f64") : value),
+  lower: { kind: "source" },
   vjp: () => [],
 };

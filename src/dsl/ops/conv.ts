@@ -137,5 +137,6 @@ export const conv: OpDef<"conv"> = {
     }
     return fromFlat(dst, "float32", out.shape);
   },
+  lower: { kind: "contraction", template: "conv" },
   vjp: (ct, { inputs: [x, w], params }) => [inputGrad(ct, x!, w!, params), weightGrad(ct, x!, w!, params)],
 };

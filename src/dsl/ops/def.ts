@@ -7,6 +7,7 @@ import type { Node } from "../node.js";
 import type { AnyTensor } from "../tensor.js";
 import type { CpuArray, Precision } from "../../runtime/cpu/array.js";
 import type { OpName, OpParams } from "./params.js";
+import type { Lowering } from "../../compiler/lowering.js";
 
 /** How the compiler treats the op when fusing (issue: compiler and WebGPU runtime). */
 export type FusionRole = "source" | "elementwise" | "reduce" | "movement" | "contraction";
@@ -40,6 +41,8 @@ export interface OpDef<K extends OpName> {
   shape(inputs: readonly Abstract[], params: OpParams[K]): Abstract;
   /** Reference semantics on the CPU. */
   cpu(inputs: readonly CpuArray[], params: OpParams[K], out: Abstract, ctx: CpuContext): CpuArray;
+  /** How the WGSL compiler computes it (an expression, index arithmetic, or a template). */
+  readonly lower: Lowering<OpParams[K]>;
   /** Reverse-mode rule, written with wgtensor ops so gradient graphs are ordinary graphs. */
   vjp(cotangent: AnyTensor, ctx: VjpContext<K>): VjpResult;
 }

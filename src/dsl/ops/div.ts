@@ -1,9 +1,11 @@
 /** @file div: a / b (int32 truncates toward zero). */
 import * as core from "../core.js";
 import { binaryOp } from "./elementwise.js";
+import { infix } from "../../compiler/lowering.js";
 
 export const div = binaryOp({
   name: "div",
+  lower: infix("/"),
   float: (a, b) => a / b,
   int: (a, b) => (b === 0 ? 0 : Math.trunc(a / b)),
   vjp: (ct, { inputs: [a, b] }) => [core.div(ct, b!), core.neg(core.div(core.mul(ct, a!), core.square(b!)))],

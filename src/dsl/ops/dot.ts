@@ -46,5 +46,6 @@ export const dot: OpDef<"dot"> = {
     }
     return fromFlat(dst, out.dtype, out.shape);
   },
+  lower: { kind: "contraction", template: "dot" },
   vjp: (ct, { inputs: [a, b] }) => [core.dot(ct, core.transpose(b!)), core.dot(core.transpose(a!), ct)],
 };

@@ -11,6 +11,7 @@ import { sizeOf } from "../../runtime/cpu/view.js";
 import type { Abstract, OpDef, VjpContext, VjpResult } from "./def.js";
 import type { OpName } from "./params.js";
 import type { AnyTensor } from "../tensor.js";
+import type { ElementwiseLowering } from "../../compiler/lowering.js";
 
 type Scalar1 = (x: number) => number;
 type Scalar2 = (a: number, b: number) => number;
@@ -27,6 +28,7 @@ export function checkSameShapes(inputs: readonly Abstract[]): readonly number[] 
 export function unaryOp<K extends OpName>(
   name: K,
   scalar: Scalar1,
+  lower: ElementwiseLowering,
   vjp: Vjp<K>,
   dtypes: readonly DType[] = ["float32"],
 ): OpDef<K> {
@@ -44,6 +46,7 @@ export function unaryOp<K extends OpName>(
       for (let i = 0; i < src.length; i++) dst[i] = scalar(src[i]!);
       return fromFlat(dst, out.dtype, out.shape);
     },
+    lower,
     vjp,
   };
 }
@@ -56,6 +59,7 @@ export interface BinarySpec<K extends OpName> {
   readonly dtypes?: readonly DType[];
   /** Comparisons return bool. */
   readonly returnsBool?: boolean;
+  readonly lower: ElementwiseLowering;
   readonly vjp: Vjp<K>;
 }
 
@@ -81,6 +85,7 @@ export function binaryOp<K extends OpName>(spec: BinarySpec<K>): OpDef<K> {
       for (let i = 0; i < n; i++) dst[i] = f(x[i]!, y[i]!);
       return fromFlat(dst, out.dtype, out.shape);
     },
+    lower: spec.lower,
     vjp: spec.vjp,
   };
 }

@@ -14,6 +14,10 @@ export const expand: OpDef<"expand"> = {
     return { shape, dtype: x!.dtype };
   },
   cpu: ([x], { shape }) => ({ ...x!, view: expandView(x!.view, shape) }),
+  lower: {
+    kind: "movement",
+    index: (out, _params, [inShape], outShape) => [{ index: out.map((o, d) => (inShape![d] === outShape[d] ? o : "0i")) }],
+  },
   vjp: (ct, { inputs: [x] }) => {
     const axes = x!.shape.flatMap((n, d) => (n === 1 && ct.shape[d] !== 1 ? [d] : []));
     return [axes.length === 0 ? ct : core.sum(ct, axes, true)];

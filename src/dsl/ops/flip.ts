@@ -19,5 +19,9 @@ export const flip: OpDef<"flip"> = {
     const steps = shape.map((_, d) => (axes.includes(d) ? -1 : 1));
     return { ...x!, view: sliceView(x!.view, starts, steps, shape) };
   },
+  lower: {
+    kind: "movement",
+    index: (out, { axes }, [inShape]) => [{ index: out.map((o, d) => (axes.includes(d) ? `(${inShape![d]! - 1}i - ${o})` : o)) }],
+  },
   vjp: (ct, { params: { axes } }) => [core.flip(ct, axes)],
 };

@@ -1,6 +1,7 @@
 /** @file full: a tensor filled with one value; a view with all-zero strides on the CPU. */
 import { allocate } from "../../runtime/cpu/array.js";
 import type { OpDef } from "./def.js";
+import { literal } from "../../compiler/lowering.js";
 
 export const full: OpDef<"full"> = {
   name: "full",
@@ -12,5 +13,6 @@ export const full: OpDef<"full"> = {
     data[0] = value;
     return { data, dtype, view: { shape, strides: shape.map(() => 0), offset: 0 } };
   },
+  lower: { kind: "source", value: (_index, { value, dtype }) => literal(value, dtype) },
   vjp: () => [],
 };

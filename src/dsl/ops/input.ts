@@ -21,5 +21,6 @@ export const input: OpDef<"input"> = {
     }
     return ctx.precision === "f64" ? contiguous(value, "f64") : value;
   },
+  lower: { kind: "source" },
   vjp: () => [],
 };

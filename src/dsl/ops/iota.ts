@@ -17,5 +17,9 @@ export const iota: OpDef<"iota"> = {
     for (let i = 0; i < n; i++) data[i] = i;
     return { data, dtype, view: { shape, strides: shape.map((_, d) => (d === axis ? 1 : 0)), offset: 0 } };
   },
+  lower: {
+    kind: "source",
+    value: (index, { axis, dtype }) => (dtype === "int32" ? index[axis]! : dtype === "float32" ? `f32(${index[axis]})` : `(${index[axis]} != 0i)`),
+  },
   vjp: () => [],
 };

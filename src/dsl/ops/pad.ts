@@ -20,6 +20,18 @@ export const pad: OpDef<"pad"> = {
     const flat = contiguous(x!, ctx.precision);
     return { ...flat, view: padView(flat.view, pads, value)! };
   },
+  lower: {
+    kind: "movement",
+    index: (out, { pads, value }, [inShape]) => {
+      const checks = pads.flatMap(([lo], d) => (pads[d]![0] === 0 && pads[d]![1] === 0 ? [] : [`(${out[d]} >= ${lo}i && ${out[d]} < ${lo + inShape![d]!}i)`]));
+      return [
+        {
+          index: out.map((o, d) => (pads[d]![0] === 0 ? o : `(${o} - ${pads[d]![0]}i)`)),
+          ...(checks.length > 0 ? { valid: checks.join(" && "), fill: value } : {}),
+        },
+      ];
+    },
+  },
   vjp: (ct, { inputs: [x], params: { pads } }) => [
     core.slice(
       ct,

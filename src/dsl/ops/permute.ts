@@ -15,6 +15,14 @@ export const permute: OpDef<"permute"> = {
     return { shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype };
   },
   cpu: ([x], { perm }) => ({ ...x!, view: permuteView(x!.view, perm) }),
+  lower: {
+    kind: "movement",
+    index: (out, { perm }) => {
+      const index = new Array<string>(perm.length);
+      perm.forEach((p, d) => (index[p] = out[d]!));
+      return [{ index }];
+    },
+  },
   vjp: (ct, { params: { perm } }) => {
     const inverse = new Array<number>(perm.length);
     perm.forEach((p, i) => (inverse[p] = i));

@@ -4,9 +4,11 @@
  */
 import * as core from "../core.js";
 import { binaryOp } from "./elementwise.js";
+import { elementwise } from "../../compiler/lowering.js";
 
 export const pow = binaryOp({
   name: "pow",
+  lower: elementwise(([a, b]) => `pow(${a}, ${b})`),
   float: Math.pow,
   dtypes: ["float32"],
   vjp: (ct, { inputs: [a, b], out }) => [

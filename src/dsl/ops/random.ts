@@ -8,6 +8,8 @@ import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
 import { uniformFromBits, randomBitsAt } from "../../runtime/random/threefry.js";
 import { sizeOf } from "../../runtime/cpu/view.js";
 import type { OpDef } from "./def.js";
+import { WG_THREEFRY } from "../../compiler/wgsl/helpers.js";
+import { linearIndex } from "../../compiler/wgsl/indexing.js";
 
 export const random: OpDef<"random"> = {
   name: "random",
@@ -23,6 +25,12 @@ export const random: OpDef<"random"> = {
     const data = allocate("float32", n, ctx.precision);
     for (let i = 0; i < n; i++) data[i] = uniformFromBits(randomBitsAt(k[0]! >>> 0, k[1]! >>> 0, i, n));
     return fromFlat(data, out.dtype, shape);
+  },
+  lower: {
+    kind: "source",
+    helpers: [WG_THREEFRY],
+    value: (index, { shape }, _out, key) =>
+      `wg_uniform(bitcast<u32>(${key(0)}), bitcast<u32>(${key(1)}), u32(${linearIndex(index, shape)}), ${sizeOf(shape)}u)`,
   },
   vjp: () => [undefined],
 };

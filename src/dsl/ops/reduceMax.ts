@@ -12,7 +12,12 @@ export const reduceMax: OpDef<"reduceMax"> = {
   arity: 1,
   shape: ([x], { axes }) => reduceShape(x!, axes, ["float32", "int32"]),
   cpu: ([x], { axes }, out, ctx) =>
-    reduceCpu(x!, axes, out, ctx.precision, -Infinity, (acc, v) => (Number.isNaN(acc) || v > acc || Number.isNaN(v) ? v : acc)),
+    reduceCpu(x!, axes, out, ctx.precision, -Infinity, (acc, v) => (v > acc || Number.isNaN(v) ? v : acc)),
+  lower: {
+    kind: "reduce",
+    identity: (dtype) => (dtype === "int32" ? "(-2147483647i - 1i)" : "bitcast<f32>(0xff800000u)"),
+    combine: (acc, v) => `max(${acc}, ${v})`,
+  },
   vjp: (ct, { inputs: [x], out, params: { axes } }) => {
     const hits = core.cast(core.equal(x!, core.expand(out, x!.shape)), "float32");
     const count = core.sum(hits, axes, true);

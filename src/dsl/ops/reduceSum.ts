@@ -9,5 +9,6 @@ export const reduceSum: OpDef<"reduceSum"> = {
   arity: 1,
   shape: ([x], { axes }) => reduceShape(x!, axes, ["float32", "int32"]),
   cpu: ([x], { axes }, out, ctx) => reduceCpu(x!, axes, out, ctx.precision, 0, (acc, v) => acc + v),
+  lower: { kind: "reduce", identity: (dtype) => (dtype === "int32" ? "0i" : "0.0"), combine: (acc, v) => `(${acc} + ${v})` },
   vjp: (ct, { inputs: [x] }) => [core.expand(ct, x!.shape)],
 };

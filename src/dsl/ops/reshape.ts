@@ -4,6 +4,7 @@ import { require } from "../errors.js";
 import { contiguous } from "../../runtime/cpu/array.js";
 import { contiguousView, isContiguous, sizeOf } from "../../runtime/cpu/view.js";
 import type { OpDef } from "./def.js";
+import { linearIndex, unravelIndex } from "../../compiler/wgsl/indexing.js";
 
 export const reshape: OpDef<"reshape"> = {
   name: "reshape",
@@ -17,6 +18,10 @@ export const reshape: OpDef<"reshape"> = {
   cpu([x], { shape }, _out, ctx) {
     const src = isContiguous(x!.view) ? x! : contiguous(x!, ctx.precision);
     return { ...src, view: contiguousView(shape, src.view.offset) };
+  },
+  lower: {
+    kind: "movement",
+    index: (out, _params, [inShape], outShape) => [{ index: unravelIndex(linearIndex(out, outShape), inShape!) }],
   },
   vjp: (ct, { inputs: [x] }) => [core.reshape(ct, x!.shape)],
 };

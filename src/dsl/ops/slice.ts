@@ -38,6 +38,12 @@ export const slice: OpDef<"slice"> = {
     return { shape: sliceCounts(starts, ends, steps), dtype: x!.dtype };
   },
   cpu: ([x], { starts, steps }, out) => ({ ...x!, view: sliceView(x!.view, starts, steps, out.shape) }),
+  lower: {
+    kind: "movement",
+    index: (out, { starts, steps }) => [
+      { index: out.map((o, d) => (steps[d] === 1 ? (starts[d] === 0 ? o : `(${o} + ${starts[d]}i)`) : `(${starts[d]}i + ${o} * ${steps[d]}i)`)) },
+    ],
+  },
   vjp: (ct, { inputs: [x], params: { starts, steps } }) => {
     let spread = ct;
     steps.forEach((k, d) => (spread = interleaveZeros(spread, d, k)));

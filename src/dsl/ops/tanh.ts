@@ -1,5 +1,10 @@
-/** @file tanh; d/dx = 1 − tanh², reusing the output. */
+/**
+ * @file tanh; d/dx = 1 − tanh², reusing the output. WGSL's tanh overflows to NaN for large |x|
+ * on some drivers, so the kernel uses a clamped form.
+ */
 import * as core from "../core.js";
+import { unaryCall } from "../../compiler/lowering.js";
+import { WG_TANH } from "../../compiler/wgsl/helpers.js";
 import { unaryOp } from "./elementwise.js";
 
-export const tanh = unaryOp("tanh", Math.tanh, (ct, { out }) => [core.mul(ct, core.sub(1, core.square(out)))]);
+export const tanh = unaryOp("tanh", Math.tanh, unaryCall("wg_tanh", [WG_TANH]), (ct, { out }) => [core.mul(ct, core.sub(1, core.square(out)))]);

@@ -4,6 +4,7 @@ import { require } from "../errors.js";
 import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
 import type { OpDef } from "./def.js";
 import { checkSameShapes } from "./elementwise.js";
+import { elementwise } from "../../compiler/lowering.js";
 
 export const where: OpDef<"where"> = {
   name: "where",
@@ -24,5 +25,6 @@ export const where: OpDef<"where"> = {
     for (let i = 0; i < cond.length; i++) dst[i] = cond[i] ? x[i]! : y[i]!;
     return fromFlat(dst, out.dtype, out.shape);
   },
+  lower: elementwise(([c, a, b]) => `select(${b}, ${a}, ${c})`),
   vjp: (ct, { inputs: [c] }) => [undefined, core.where(c!, ct, 0), core.where(c!, 0, ct)],
 };

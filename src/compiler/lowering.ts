@@ -1,0 +1,76 @@
+/**
+ * @file How a primitive becomes WGSL. Each OpDef carries one `Lowering`, by fusion role:
+ *   elementwise  an expression of its operands' expressions (fused freely)
+ *   movement     index arithmetic: the input index (and validity) for an output index
+ *   source       an expression for the value at an index (literals, iota, RNG), or a buffer
+ *   reduce       identity and combine of the accumulator (loops are the kernel's)
+ *   contraction  the kernel template that computes it (dot, conv)
+ * Index expressions are WGSL i32 expressions, one per dim.
+ */
+import type { DType } from "../dsl/dtype.js";
+
+export interface ElementwiseLowering {
+  readonly kind: "elementwise";
+  /** `args` are WGSL expressions of the inputs (bools as WGSL bool). */
+  readonly wgsl: (args: readonly string[], types: { readonly inputs: readonly DType[]; readonly out: DType }) => string;
+  /** Helper functions the expression calls (emitted once per kernel). */
+  readonly helpers?: readonly string[];
+}
+
+export interface IndexMap {
+  /** Index expressions into the input. */
+  readonly index: readonly string[];
+  /** A WGSL bool: where false the value is `fill` (padding). */
+  readonly valid?: string;
+  readonly fill?: number;
+}
+
+export interface MovementLowering<P> {
+  readonly kind: "movement";
+  /** For input `which` (concat has several): where output index `out` reads from. */
+  readonly index: (out: readonly string[], params: P, inShapes: readonly (readonly number[])[], outShape: readonly number[]) => readonly IndexMap[];
+}
+
+export interface SourceLowering<P> {
+  readonly kind: "source";
+  /** Expression for the value at `index`; undefined means "lives in a buffer". `args` are input expressions (random's key words). */
+  readonly value?: (index: readonly string[], params: P, outShape: readonly number[], keyExpr: (word: 0 | 1) => string) => string;
+  readonly helpers?: readonly string[];
+}
+
+export interface ReduceLowering {
+  readonly kind: "reduce";
+  readonly identity: (dtype: DType) => string;
+  readonly combine: (acc: string, value: string) => string;
+}
+
+export interface ContractionLowering {
+  readonly kind: "contraction";
+  readonly template: "dot" | "conv";
+}
+
+export type Lowering<P> = ElementwiseLowering | MovementLowering<P> | SourceLowering<P> | ReduceLowering | ContractionLowering;
+
+// ------------------------------------------------------------------ helpers shared by ops
+
+export function wgslType(dtype: DType): "f32" | "i32" | "bool" {
+  return dtype === "float32" ? "f32" : dtype === "int32" ? "i32" : "bool";
+}
+
+/** A WGSL literal of `value` in `dtype`. */
+export function literal(value: number, dtype: DType): string {
+  if (dtype === "bool") return value ? "true" : "false";
+  if (dtype === "int32") return value < 0 ? `(${value | 0}i)` : `${value | 0}i`;
+  if (Number.isNaN(value)) return "bitcast<f32>(0x7fc00000u)";
+  if (value === Infinity) return "bitcast<f32>(0x7f800000u)";
+  if (value === -Infinity) return "bitcast<f32>(0xff800000u)";
+  // JS prints the shortest decimal that reads back as this double, which is the f32 itself.
+  const text = String(Math.fround(value));
+  const decimal = /[.e]/.test(text) ? text : `${text}.0`;
+  return value < 0 ? `(${decimal}f)` : `${decimal}f`;
+}
+
+export const elementwise = (wgsl: ElementwiseLowering["wgsl"], helpers?: readonly string[]): ElementwiseLowering =>
+  helpers ? { kind: "elementwise", wgsl, helpers } : { kind: "elementwise", wgsl };
+export const unaryCall = (fn: string, helpers?: readonly string[]): ElementwiseLowering => elementwise(([a]) => `${fn}(${a})`, helpers);
+export const infix = (op: string): ElementwiseLowering => elementwise(([a, b]) => `(${a} ${op} ${b})`);

@@ -1,0 +1,33 @@
+/**
+ * @file Index arithmetic as WGSL i32 expressions: the row-major linear position of a
+ * multi-index, and the multi-index of a linear position. Size-1 dims and unit strides are
+ * folded away so generated kernels stay readable.
+ */
+
+export function rowMajorStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d]!;
+  }
+  return strides;
+}
+
+/** Σ index[d] · stride[d], skipping size-1 dims. */
+export function linearIndex(index: readonly string[], shape: readonly number[]): string {
+  const strides = rowMajorStrides(shape);
+  const terms = index.flatMap((i, d) => (shape[d] === 1 ? [] : [strides[d] === 1 ? i : `${i} * ${strides[d]}i`]));
+  if (terms.length === 0) return "0i";
+  return terms.length === 1 ? terms[0]! : `(${terms.join(" + ")})`;
+}
+
+/** (linear / stride[d]) % shape[d] per dim, without the division or modulo where not needed. */
+export function unravelIndex(linear: string, shape: readonly number[]): string[] {
+  const strides = rowMajorStrides(shape);
+  return shape.map((n, d) => {
+    if (n === 1) return "0i";
+    const div = strides[d] === 1 ? linear : `(${linear} / ${strides[d]}i)`;
+    return d === 0 ? div : `(${div} % ${n}i)`;
+  });
+}

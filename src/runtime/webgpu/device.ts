@@ -1,0 +1,128 @@
+/**
+ * @file Getting a WebGPU device in Node (Dawn, from the `webgpu` package) or a browser.
+ *
+ * Node: Vulkan first (Mesa lavapipe on machines without a GPU), then Dawn's OpenGL ES backend
+ * (stock llvmpipe) as the fallback. The device asks for the adapter's own limits, because the
+ * WebGPU defaults are lower (8 storage buffers a stage, 16 KiB workgroup storage) and the
+ * storage-buffer count bounds how much the compiler can fuse into one kernel.
+ */
+
+export interface GpuContext {
+  readonly device: GPUDevice;
+  readonly adapter: GPUAdapter;
+  readonly backend: string;
+  readonly info: AdapterSummary;
+}
+
+export interface AdapterSummary {
+  readonly backend: string;
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly description: string;
+  readonly features: readonly string[];
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+export class NoAdapterError extends Error {
+  override name = "NoAdapterError";
+}
+
+const LIMIT_NAMES = [
+  "maxStorageBuffersPerShaderStage",
+  "maxComputeWorkgroupStorageSize",
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupSizeX",
+  "maxComputeWorkgroupSizeY",
+  "maxComputeWorkgroupsPerDimension",
+  "maxStorageBufferBindingSize",
+  "maxBufferSize",
+  "maxBindGroups",
+  "minStorageBufferOffsetAlignment",
+] as const;
+
+interface NodeWebGpu {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+async function loadNodeWebGpu(): Promise<NodeWebGpu | undefined> {
+  try {
+    const mod = (await import("webgpu")) as unknown as NodeWebGpu;
+    Object.assign(globalThis, mod.globals);
+    return mod;
+  } catch {
+    return undefined;
+  }
+}
+
+function summarize(adapter: GPUAdapter, backend: string): AdapterSummary {
+  const info = adapter.info;
+  const limits: Record<string, number> = {};
+  for (const name of LIMIT_NAMES) limits[name] = Number(adapter.limits[name]);
+  return {
+    backend,
+    vendor: info.vendor,
+    architecture: info.architecture,
+    description: info.description,
+    features: [...adapter.features].map(String).sort(),
+    limits,
+  };
+}
+
+export interface AcquireOptions {
+  /** Backends to try in order (Node only). Default: vulkan, then opengles. */
+  readonly backends?: readonly ("vulkan" | "opengles")[];
+}
+
+let shared: Promise<GpuContext> | undefined;
+
+/** One shared device for the process (pipelines are cached per device). */
+export function gpu(options: AcquireOptions = {}): Promise<GpuContext> {
+  shared ??= acquire(options).catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
+}
+
+export async function acquire(options: AcquireOptions = {}): Promise<GpuContext> {
+  const tried: string[] = [];
+  const navigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (navigatorGpu) {
+    const adapter = await navigatorGpu.requestAdapter({ powerPreference: "high-performance" });
+    if (adapter) return open(adapter, "browser");
+    tried.push("navigator.gpu: no adapter");
+  }
+  const node = await loadNodeWebGpu();
+  if (!node) throw new NoAdapterError("WebGPU: no navigator.gpu and the `webgpu` package could not be loaded");
+  for (const backend of options.backends ?? ["vulkan", "opengles"]) {
+    if (backend === "opengles") process.env.EGL_PLATFORM ??= "surfaceless";
+    try {
+      const instance = node.create([`backend=${backend}`]);
+      const adapter = await instance.requestAdapter(
+        backend === "opengles" ? ({ featureLevel: "compatibility" } as GPURequestAdapterOptions) : {},
+      );
+      if (adapter) return open(adapter, backend);
+      tried.push(`${backend}: no adapter`);
+    } catch (error) {
+      tried.push(`${backend}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new NoAdapterError(
+    `WebGPU: no adapter (${tried.join("; ")}). On Debian bookworm run scripts/setup-webgpu.sh (Mesa lavapipe from bookworm-backports).`,
+  );
+}
+
+async function open(adapter: GPUAdapter, backend: string): Promise<GpuContext> {
+  const requiredLimits: Record<string, number> = {};
+  for (const name of LIMIT_NAMES) {
+    if (name === "minStorageBufferOffsetAlignment") continue;
+    requiredLimits[name] = Number(adapter.limits[name]);
+  }
+  const wanted = ["shader-f16", "subgroups", "timestamp-query"].filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: wanted });
+  device.lost.then((lost) => {
+    if (lost.reason !== "destroyed") console.error(`wgtensor: WebGPU device lost: ${lost.message}`);
+  });
+  return { device, adapter, backend, info: summarize(adapter, backend) };
+}
