@@ -61,9 +61,10 @@ export function wgslType(dtype: DType): "f32" | "i32" | "bool" {
 export function literal(value: number, dtype: DType): string {
   if (dtype === "bool") return value ? "true" : "false";
   if (dtype === "int32") return value < 0 ? `(${value | 0}i)` : `${value | 0}i`;
-  if (Number.isNaN(value)) return "bitcast<f32>(0x7fc00000u)";
-  if (value === Infinity) return "bitcast<f32>(0x7f800000u)";
-  if (value === -Infinity) return "bitcast<f32>(0xff800000u)";
+  // WGSL constant expressions cannot be ∞ or NaN: these come from run-time bit patterns.
+  if (Number.isNaN(value)) return "wg_nan()";
+  if (value === Infinity) return "wg_inf()";
+  if (value === -Infinity) return "(-wg_inf())";
   // JS prints the shortest decimal that reads back as this double, which is the f32 itself.
   const text = String(Math.fround(value));
   const decimal = /[.e]/.test(text) ? text : `${text}.0`;

@@ -54,3 +54,9 @@ fn wg_uniform(k0: u32, k1: u32, i: u32, n: u32) -> f32 {
   }
   return f32(bits >> 9u) * exp2(-23.0);
 }`;
+
+/** ∞ and NaN at run time (a WGSL constant expression that overflows is a compile error). */
+export const WG_SPECIAL_FLOATS = `var<private> wg_inf_bits: u32 = 0x7f800000u;
+var<private> wg_nan_bits: u32 = 0x7fc00000u;
+fn wg_inf() -> f32 { return bitcast<f32>(wg_inf_bits); }
+fn wg_nan() -> f32 { return bitcast<f32>(wg_nan_bits); }`;

@@ -129,8 +129,9 @@ export function selfAttention<S extends Shape, D extends DType>(
 }
 
 /** Additive causal mask [Lq, Lk]: query i may attend to keys j ≤ i (0), later keys get −∞. */
-export function causalMask(lq: number, lk: number = lq): Tensor<[number, number], "float32"> {
-  const i = core.iota([lq, lk], 0);
-  const j = core.iota([lq, lk], 1);
+export function causalMask<const Q extends number, const K extends number = Q>(lq: Q, lk?: K): Tensor<[Q, K], "float32"> {
+  const cols = lk ?? lq;
+  const i = core.iota([lq, cols], 0);
+  const j = core.iota([lq, cols], 1);
   return typed(core.where(core.greater(j, i), -Infinity, 0));
 }

@@ -32,7 +32,7 @@ export type Lead<S extends Shape> = S extends readonly [...infer L extends Dim[]
 export type Last<S extends Shape> = S extends readonly [...Dim[], infer X extends Dim] ? X : Dim;
 
 /** `S` with its last dim replaced by `L`. */
-export type WithLast<S extends Shape, L extends Dim> = IsTuple<S> extends true ? [...Lead<S>, L] : Dim[];
+export type WithLast<S extends Shape, L extends Dim> = IsTuple<S> extends true ? [...Lead<S>, L] : Shape;
 
 /** The shape of a tensor type. */
 export type ShapeOf<T> = T extends Tensor<infer S, DType> ? S : Shape;

@@ -6,7 +6,7 @@
  */
 import * as core from "../core.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
-import type { Dim } from "../types/shape.js";
+import type { Dim, Shape } from "../types/shape.js";
 import type { Key } from "../../runtime/random/threefry.js";
 import {
   product,
@@ -36,7 +36,7 @@ type WeightIn<W> = ShapeOf<W> extends readonly [Dim, infer I extends Dim] ? I : 
 
 /** [...lead, out] for x [...lead, in] and weight [out, in]. */
 export type LinearOut<X extends AnyTensor, W extends AnyTensor> =
-  X extends Tensor<infer S, infer D> ? (IsTuple<S> extends true ? Tensor<[...Lead<S>, FirstDim<W>], D> : Tensor<Dim[], D>) : AnyTensor;
+  X extends Tensor<infer S, infer D> ? (IsTuple<S> extends true ? Tensor<[...Lead<S>, FirstDim<W>], D> : Tensor<Shape, D>) : AnyTensor;
 
 /** x · Wᵀ + b over the last dim: x [..., in], weight [out, in], bias [out] → [..., out]. */
 export function linear<X extends AnyTensor, W extends AnyTensor>(

@@ -15,7 +15,7 @@ export const reduceMax: OpDef<"reduceMax"> = {
     reduceCpu(x!, axes, out, ctx.precision, -Infinity, (acc, v) => (v > acc || Number.isNaN(v) ? v : acc)),
   lower: {
     kind: "reduce",
-    identity: (dtype) => (dtype === "int32" ? "(-2147483647i - 1i)" : "bitcast<f32>(0xff800000u)"),
+    identity: (dtype) => (dtype === "int32" ? "(-2147483647i - 1i)" : "(-wg_inf())"),
     combine: (acc, v) => `max(${acc}, ${v})`,
   },
   vjp: (ct, { inputs: [x], out, params: { axes } }) => {

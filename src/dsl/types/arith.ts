@@ -13,7 +13,7 @@
 import type { AddNat, CmpNat, DivNat, MulNat, SubNat } from "./digits.js";
 
 /** Digit string of a natural number literal, or `never` if `N` is not one. */
-type NatStr<N extends number> = number extends N
+export type NatStr<N extends number> = number extends N
   ? never
   : `${N}` extends `-${string}`
     ? never
@@ -22,7 +22,7 @@ type NatStr<N extends number> = number extends N
       : never;
 
 /** Parses a digit string back to its number literal (`number` if it does not round-trip). */
-type ToNum<S extends string> = S extends `${infer N extends number}` ? N : number;
+export type ToNum<S extends string> = S extends `${infer N extends number}` ? N : number;
 
 /** Applies a binary digit-string operation, falling back to `number` for non-literal inputs. */
 type Lift2<A extends number, B extends number, R extends string> = [NatStr<A>] extends [never]

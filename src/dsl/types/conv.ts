@@ -22,7 +22,8 @@
  * - `conv: output channels 6 of [..] are not divisible by groups 4`
  * - `conv: stride must have 3 entries, got [2, 2]` (likewise padding, dilation)
  */
-import type { Add, FloorDiv, IsNat, Lt, Mod, Mul, Sub } from "./arith.js";
+import type { IsNat, Mod, Mul, NatStr, ToNum } from "./arith.js";
+import type { AddNat, CmpNat, DivNat, MulNat, SubNat } from "./digits.js";
 import type { DimMismatch, IsFixedDim, UnifyDim } from "./dim.js";
 import type { Dim, Shape, ShapeError, ShowDim, ShowShape } from "./shape.js";
 
@@ -54,6 +55,7 @@ export type ConvOutDim<
 /** `true` only for the literal `0`. */
 type IsZero<T> = number extends T ? false : T extends 0 ? true : false;
 
+/** {@link ConvOutDim} on natural literals, computed directly on digit strings. */
 type ConvOutNat<
   In extends number,
   Kernel extends number,
@@ -61,11 +63,11 @@ type ConvOutNat<
   PadLo extends number,
   PadHi extends number,
   Dilation extends number,
-> = Add<Add<In, PadLo>, PadHi> extends infer P extends number
-  ? Add<Mul<Dilation, Sub<Kernel, 1>>, 1> extends infer E extends number
-    ? Lt<P, E> extends true
+> = AddNat<AddNat<NatStr<In>, NatStr<PadLo>>, NatStr<PadHi>> extends infer P extends string
+  ? AddNat<MulNat<NatStr<Dilation>, SubNat<NatStr<Kernel>, "1">>, "1"> extends infer E extends string
+    ? CmpNat<P, E> extends "lt"
       ? ShapeError<"conv: window larger than padded input">
-      : Add<FloorDiv<Sub<P, E>, Stride>, 1>
+      : ToNum<AddNat<DivNat<SubNat<P, E>, NatStr<Stride>>, "1">>
     : never
   : never;
 

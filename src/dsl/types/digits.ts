@@ -3,9 +3,10 @@
  *
  * Natural numbers are handled as decimal digit strings (`"1204224"`), so sizes far
  * beyond what tuple-length tricks allow (tuples cap out near 10,000 elements) stay
- * cheap: every operation walks the digits once (long division walks them with at most
- * 9 trial subtractions per digit). All recursions are tail-recursive with accumulators
- * and bounded by the number of digits.
+ * cheap: every operation walks the digits once, using the single-digit lookup tables of
+ * `digit-tables.ts` (long division walks them with at most 9 trial subtractions per
+ * digit). All recursions are tail-recursive with accumulators and bounded by the number
+ * of digits; adding 0, multiplying by 1 and dividing by 1 short-circuit.
  *
  * Conventions: "Nat" strings are normalised (no leading zeros, `"0"` for zero);
  * "Rev" strings hold the digits least-significant first, which makes carrying easy.
@@ -39,17 +40,6 @@ export type StripZeros<S extends string> = S extends `0${infer R}`
   : S extends ""
     ? "0"
     : S;
-
-/** `true` if `S` is a non-empty string of decimal digits. */
-export type IsDigits<S extends string> = S extends ""
-  ? false
-  : AllDigits<S>;
-
-type AllDigits<S extends string> = S extends `${infer H}${infer R}`
-  ? H extends Digit
-    ? AllDigits<R>
-    : false
-  : true;
 
 /** Sum of two reversed digit strings (result reversed). */
 type AddRev<
@@ -131,18 +121,28 @@ export type CmpNat<
     : "lt";
 
 /** `A + B` on normalised digit strings. */
-export type AddNat<A extends string, B extends string> = Reverse<AddRev<Reverse<A>, Reverse<B>>>;
+export type AddNat<A extends string, B extends string> = B extends "0"
+  ? A
+  : A extends "0"
+    ? B
+    : Reverse<AddRev<Reverse<A>, Reverse<B>>>;
 
 /** `A - B` on normalised digit strings; `A >= B` is the caller's job. */
-export type SubNat<A extends string, B extends string> = StripZeros<
-  Reverse<SubRev<Reverse<A>, Reverse<B>>>
->;
+export type SubNat<A extends string, B extends string> = B extends "0"
+  ? A
+  : StripZeros<Reverse<SubRev<Reverse<A>, Reverse<B>>>>;
 
 /** `A * B` on normalised digit strings. */
-export type MulNat<A extends string, B extends string> = StripZeros<Reverse<MulRev<Reverse<A>, Reverse<B>>>>;
+export type MulNat<A extends string, B extends string> = B extends "1"
+  ? A
+  : A extends "1"
+    ? B
+    : StripZeros<Reverse<MulRev<Reverse<A>, Reverse<B>>>>;
 
 /** `floor(A / B)` on normalised digit strings, `B >= 1`: schoolbook long division. */
-export type DivNat<
+export type DivNat<A extends string, B extends string> = B extends "1" ? A : DivLoop<A, B>;
+
+type DivLoop<
   A extends string,
   B extends string,
   Rem extends string = "0",
@@ -150,7 +150,7 @@ export type DivNat<
 > = A extends `${infer a extends Digit}${infer AR}`
   ? StripZeros<`${Rem}${a}`> extends infer R extends string
     ? DivStep<R, B> extends [infer QD extends string, infer R2 extends string]
-      ? DivNat<AR, B, R2, `${Q}${QD}`>
+      ? DivLoop<AR, B, R2, `${Q}${QD}`>
       : never
     : never
   : StripZeros<Q>;

@@ -1,9 +1,10 @@
 /**
  * @file Public entry of the type-level shape machinery: shapes, errors, arithmetic and
- * the per-op shape rules. Internal digit-string helpers (`digits.ts`) are not re-exported.
+ * the per-op shape rules. The digit-string engine (`digits.ts`, `digit-tables.ts`) is internal
+ * and not re-exported.
  */
 export type { Dim, DType, IsShapeError, Shape, ShapeError, ShowDim, ShowShape } from "./shape.js";
-export type { Add, Compare, FloorDiv, IsNat, Lt, Gte, Mod, Mul, Product, Sub, Sum } from "./arith.js";
+export type { Add, Compare, FloorDiv, Gte, IsNat, Lt, Mod, Mul, NatStr, Product, Sub, Sum, ToNum } from "./arith.js";
 export type { BroadcastDim, DimMismatch, IsFixedDim, IsNamedDim, IsUnknownDim, UnifyDim } from "./dim.js";
 export type { NormalizeAxis } from "./axis.js";
 export type { Broadcast } from "./broadcast.js";

@@ -75,6 +75,7 @@ export interface AcquireOptions {
 }
 
 let shared: Promise<GpuContext> | undefined;
+const liveInstances: GPU[] = [];
 
 /** One shared device for the process (pipelines are cached per device). */
 export function gpu(options: AcquireOptions = {}): Promise<GpuContext> {
@@ -99,6 +100,8 @@ export async function acquire(options: AcquireOptions = {}): Promise<GpuContext>
     if (backend === "opengles") process.env.EGL_PLATFORM ??= "surfaceless";
     try {
       const instance = node.create([`backend=${backend}`]);
+      // Dawn tears the device down when its instance is collected: keep every instance alive.
+      liveInstances.push(instance);
       const adapter = await instance.requestAdapter(
         backend === "opengles" ? ({ featureLevel: "compatibility" } as GPURequestAdapterOptions) : {},
       );

@@ -1,0 +1,97 @@
+/**
+ * @file The compiler pipeline: simplify (rewrite rules, CSE, DCE) → schedule (fusion) →
+ * generate one WGSL kernel per realized node → plan memory. A kernel that reads a fused value
+ * where it cannot (a fusion conflict) or that needs more storage buffers than the adapter
+ * allows gets the offending values realized, and the schedule is made again.
+ */
+import type { Node } from "../dsl/node.js";
+import { sizeOf } from "../runtime/cpu/view.js";
+import { rewrite, type RewriteOptions } from "./passes/rewrite.js";
+import { SIMPLIFY_RULES } from "./passes/simplify.js";
+import { schedule, type KernelPlan, type Schedule } from "./schedule.js";
+import { FusionConflict } from "./wgsl/expr.js";
+import type { GeneratedKernel } from "./wgsl/kernels/common.js";
+import { convKernel } from "./wgsl/kernels/conv.js";
+import { dotKernel, type DotTiling } from "./wgsl/kernels/dot.js";
+import { elementwiseKernel } from "./wgsl/kernels/elementwise.js";
+import { rowKernel } from "./wgsl/kernels/row.js";
+import { planMemory, type MemoryPlan, type Value } from "./memory.js";
+
+export interface CompileOptions {
+  /** The adapter's maxStorageBuffersPerShaderStage (fusion never exceeds it). */
+  readonly maxStorageBuffers?: number;
+  readonly dotTiling?: DotTiling;
+  readonly rowThreads?: number;
+  readonly onRewrite?: RewriteOptions["onFire"];
+}
+
+export interface CompiledGraph {
+  readonly outputs: readonly Node[];
+  readonly kernels: readonly GeneratedKernel[];
+  readonly schedule: Schedule;
+  readonly memory: MemoryPlan;
+  readonly values: readonly Value[];
+}
+
+export function bytesOf(node: Node): number {
+  return Math.max(4, sizeOf(node.shape) * 4);
+}
+
+export function compileGraph(outputs: readonly Node[], options: CompileOptions = {}): CompiledGraph {
+  const simplified = rewrite(outputs, SIMPLIFY_RULES, options.onRewrite ? { onFire: options.onRewrite } : {});
+  const limit = options.maxStorageBuffers ?? 8;
+  const forceRealize = new Set<Node>();
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 1000) throw new Error("compile: fusion did not settle after 1000 reschedules");
+    const plan = schedule(simplified, { forceRealize });
+    try {
+      const kernels = plan.kernels.map((k, i) => generate(k, plan.realized, `k${i}_${k.kind}`, options));
+      const tooWide = kernels.find((k) => k.bindings.length > limit);
+      if (tooWide) {
+        const extra = splitPoints(tooWide.plan, plan.realized);
+        if (extra.length === 0) {
+          throw new Error(`compile: kernel ${tooWide.name} needs ${tooWide.bindings.length} storage buffers; the adapter allows ${limit}`);
+        }
+        extra.forEach((n) => forceRealize.add(n));
+        continue;
+      }
+      const values = liveness(kernels, simplified);
+      return { outputs: simplified, kernels, schedule: plan, memory: planMemory(values), values };
+    } catch (error) {
+      if (!(error instanceof FusionConflict)) throw error;
+      if (process.env.WGT_DEBUG) console.error(`fusion conflict: ${error.node.op}#${error.node.id} [${error.node.shape}] realized=${plan.realized.has(error.node)} forced=${forceRealize.has(error.node)}`);
+      forceRealize.add(error.node);
+    }
+  }
+}
+
+function generate(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, options: CompileOptions): GeneratedKernel {
+  switch (plan.kind) {
+    case "elementwise":
+      return elementwiseKernel(plan, realized, name);
+    case "row":
+      return rowKernel(plan, realized, name, options.rowThreads);
+    case "dot":
+      return dotKernel(plan, realized, name, options.dotTiling);
+    case "conv":
+      return convKernel(plan, realized, name);
+  }
+}
+
+/** Unrealized inputs of a kernel's root (and of its contraction): realizing them narrows it. */
+function splitPoints(plan: KernelPlan, realized: ReadonlySet<Node>): Node[] {
+  const candidates = [plan.root, ...(plan.contraction ? [plan.contraction] : []), ...plan.reductions].flatMap((n) => n.inputs);
+  return [...new Set(candidates.filter((n) => !realized.has(n) && n.op !== "full" && n.op !== "iota"))];
+}
+
+function liveness(kernels: readonly GeneratedKernel[], outputs: readonly Node[]): Value[] {
+  const lastUse = new Map<Node, number>();
+  kernels.forEach((k, i) => k.bindings.slice(1).forEach((n) => lastUse.set(n, i)));
+  const outputSet = new Set(outputs);
+  return kernels.map((k, i) => ({
+    id: k.plan.root.id,
+    bytes: bytesOf(k.plan.root),
+    def: i,
+    lastUse: outputSet.has(k.plan.root) ? Infinity : (lastUse.get(k.plan.root) ?? i),
+  }));
+}

@@ -1,0 +1,150 @@
+/**
+ * @file Fusion: which nodes get a buffer of their own ("realized") and which are computed
+ * inside the kernel of a node that reads them. Each realized node is one kernel:
+ *   elementwise  elementwise and movement ops fused into one pass over the output
+ *   row          reductions with their producers and consumers (softmax, layerNorm: one kernel):
+ *                the reductions become phases over each row, the result is written per element
+ *   dot, conv    a contraction with its epilogue (bias, activation, residual) fused
+ * Movement ops never cost a kernel: they are index arithmetic where their value is read.
+ */
+import { topoSort, type Node } from "../dsl/node.js";
+import { opDef } from "../dsl/ops/registry.js";
+
+export type KernelKind = "elementwise" | "row" | "dot" | "conv";
+
+export interface KernelPlan {
+  readonly kind: KernelKind;
+  /** The node this kernel writes. */
+  readonly root: Node;
+  /** Row kernels: the reductions computed as phases, in dependency order. */
+  readonly reductions: readonly Node[];
+  /** Row kernels: the reduced axes, in the index space of the reductions' inputs. */
+  readonly axes: readonly number[];
+  /** Contraction kernels: the dot or conv whose accumulator the epilogue reads. */
+  readonly contraction?: Node;
+}
+
+export interface Schedule {
+  readonly kernels: readonly KernelPlan[];
+  /** Every node that lives in a buffer: sources read from memory, kernel outputs. */
+  readonly realized: ReadonlySet<Node>;
+  readonly order: readonly Node[];
+}
+
+const roleOf = (n: Node) => opDef(n.op).role;
+const isBufferSource = (n: Node) => n.op === "input" || n.op === "constant";
+const isReduce = (n: Node) => roleOf(n) === "reduce";
+const isContraction = (n: Node) => roleOf(n) === "contraction";
+
+export interface ScheduleOptions {
+  /** Nodes that must get a buffer (e.g. after a kernel exceeded the storage-buffer limit). */
+  readonly forceRealize?: ReadonlySet<Node>;
+}
+
+export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}): Schedule {
+  const order = topoSort(outputs);
+  const consumers = new Map<Node, Node[]>();
+  for (const n of order) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const outputSet = new Set(outputs);
+  const realized = new Set<Node>();
+  for (const n of order) {
+    if (isBufferSource(n) || isContraction(n) || isReduce(n) || outputSet.has(n) || options.forceRealize?.has(n)) realized.add(n);
+  }
+  // Operands of contractions: a view of a buffer or cheap elementwise math is read in place,
+  // but anything holding a reduction or contraction is computed once, into a buffer.
+  for (const c of order.filter(isContraction)) {
+    for (const operand of c.inputs) if (regionHas(operand, realized, (n) => isReduce(n) || isContraction(n))) realized.add(operand);
+  }
+
+  // Epilogues: a contraction whose only use is a chain of elementwise ops is written by the
+  // chain's end, in the contraction's kernel.
+  const absorbedContraction = new Map<Node, Node>();
+  for (const c of order.filter(isContraction)) {
+    if (outputSet.has(c) || options.forceRealize?.has(c)) continue;
+    let end = c;
+    for (;;) {
+      const users = consumers.get(end) ?? [];
+      const next = users[0];
+      if (users.length !== 1 || !next || roleOf(next) !== "elementwise" || outputSet.has(end)) break;
+      if (next.inputs.filter((i) => i === end).length !== 1 || !(end === c || !realized.has(end))) break;
+      end = next;
+    }
+    if (end !== c && !absorbedContraction.has(end) && !isContraction(end)) {
+      realized.delete(c);
+      realized.add(end);
+      absorbedContraction.set(end, c);
+    }
+  }
+
+  // Row fusion: a reduction whose every use ends in one realized node of the same index space
+  // (and the same reduced axes as the others there) becomes a phase of that node's kernel.
+  const absorbedBy = new Map<Node, Node>();
+  const rootAxes = new Map<Node, string>();
+  for (const r of [...order].reverse()) {
+    if (!isReduce(r) || outputSet.has(r) || options.forceRealize?.has(r)) continue;
+    const ends = realizedEnds(r, consumers, realized);
+    if (ends.size !== 1) continue;
+    const [end] = [...ends] as [Node];
+    if (isContraction(end) || absorbedContraction.has(end) || isBufferSource(end)) continue;
+    const space = isReduce(end) ? end.inputs[0]!.shape : end.shape;
+    if (!sameShape(space, r.inputs[0]!.shape)) continue;
+    const axes = JSON.stringify((r as Node<"reduceSum">).params.axes);
+    const rootKey = isReduce(end) ? JSON.stringify((end as Node<"reduceSum">).params.axes) : rootAxes.get(end);
+    if (rootKey !== undefined && rootKey !== axes) continue;
+    rootAxes.set(end, axes);
+    realized.delete(r);
+    absorbedBy.set(r, end);
+  }
+
+  const kernels: KernelPlan[] = [];
+  for (const n of order) {
+    if (!realized.has(n) || isBufferSource(n)) continue;
+    const contraction = absorbedContraction.get(n) ?? (isContraction(n) ? n : undefined);
+    if (contraction) {
+      kernels.push({ kind: contraction.op === "dot" ? "dot" : "conv", root: n, reductions: [], axes: [], contraction });
+      continue;
+    }
+    const phases = order.filter((r) => absorbedBy.get(r) === n);
+    if (isReduce(n)) phases.push(n);
+    if (phases.length > 0) {
+      kernels.push({ kind: "row", root: n, reductions: phases, axes: (phases[0] as Node<"reduceSum">).params.axes });
+    } else {
+      kernels.push({ kind: "elementwise", root: n, reductions: [], axes: [] });
+    }
+  }
+  return { kernels, realized, order };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
+/** Does the unrealized region feeding `node` (itself included) contain a node matching `test`? */
+function regionHas(node: Node, realized: ReadonlySet<Node>, test: (n: Node) => boolean): boolean {
+  const seen = new Set<Node>();
+  const stack = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (test(n)) return true;
+    if (realized.has(n) && n !== node) continue;
+    stack.push(...n.inputs);
+  }
+  return false;
+}
+
+/** The realized nodes that the value of `r` flows into through unrealized nodes. */
+function realizedEnds(r: Node, consumers: ReadonlyMap<Node, Node[]>, realized: ReadonlySet<Node>): Set<Node> {
+  const ends = new Set<Node>();
+  const seen = new Set<Node>();
+  const stack = [...(consumers.get(r) ?? [])];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (realized.has(n)) ends.add(n);
+    else stack.push(...(consumers.get(n) ?? []));
+  }
+  return ends;
+}

@@ -1,0 +1,57 @@
+/**
+ * @file What every kernel template produces, and the pieces they share: dispatch sizes that
+ * respect the 65535-workgroups-per-dimension limit, and index unravelling into named lets.
+ */
+import type { Node } from "../../../dsl/node.js";
+import type { KernelPlan } from "../../schedule.js";
+import type { KernelWriter } from "../expr.js";
+import { rowMajorStrides } from "../indexing.js";
+import { WG_SPECIAL_FLOATS } from "../helpers.js";
+
+export interface GeneratedKernel {
+  readonly name: string;
+  readonly wgsl: string;
+  /** Buffers in binding order; binding 0 is the output. */
+  readonly bindings: readonly Node[];
+  readonly workgroups: readonly [number, number, number];
+  readonly plan: KernelPlan;
+  /** Graph nodes computed inside this kernel (for the header and the profiler). */
+  readonly fused: readonly Node[];
+  /** Useful floating-point operations (contractions) for GFLOP/s figures. */
+  readonly flops: number;
+}
+
+export const MAX_GROUPS = 65535;
+
+/** Spread `groups` workgroups over x and y. */
+export function spread(groups: number): [number, number, number] {
+  const x = Math.max(1, Math.min(groups, MAX_GROUPS));
+  return [x, Math.max(1, Math.ceil(groups / x)), 1];
+}
+
+/** `let name_d = …` for each dim of a linear position; returns the names ("0i" for size 1). */
+export function unravelInto(w: KernelWriter, linear: string, shape: readonly number[], prefix: string): string[] {
+  const strides = rowMajorStrides(shape);
+  return shape.map((n, d) => {
+    if (n === 1) return "0i";
+    const name = `${prefix}${d}`;
+    const div = strides[d] === 1 ? linear : `(${linear} / ${strides[d]}i)`;
+    w.line(`let ${name} = ${d === 0 ? div : `${div} % ${n}i`};`);
+    return name;
+  });
+}
+
+export function header(plan: KernelPlan, fused: readonly Node[], name: string): string {
+  const describe = (n: Node) => `${n.op}#${n.id}[${n.shape.join("x")}]`;
+  const lines = [
+    `// ${name}: ${plan.kind} kernel writing ${describe(plan.root)}`,
+    `// fuses: ${fused.map(describe).join(", ") || "(nothing else)"}`,
+  ];
+  return lines.join("\n");
+}
+
+export function assemble(w: KernelWriter, plan: KernelPlan, name: string, attributes: string, body: string[], extra: string[] = []): string {
+  const fused = [...w.fused];
+  const specials = body.some((l) => l.includes("wg_inf()") || l.includes("wg_nan()")) ? [WG_SPECIAL_FLOATS] : [];
+  return [header(plan, fused, name), ...w.declarations(), ...specials, ...extra, "", attributes, ...body, "}", ""].join("\n");
+}

@@ -1,0 +1,77 @@
+/**
+ * @file Losses, as PyTorch defines them, classes last:
+ *   crossEntropy:  ℓᵢ = −Σₖ tᵢₖ log softmax(zᵢ)ₖ,   tᵢ = (1 − ε)·onehot(yᵢ) + ε/K
+ *                  (ε = label smoothing); reduced by the mean over the non-ignored samples
+ *   mse:           mean((ŷ − y)²)
+ * Logits are [..., K] with int32 labels [...] (PyTorch puts classes at dim 1; move them last).
+ * The one-hot is built in the graph: iota over K compared with the labels.
+ */
+import * as core from "../core.js";
+import { DTypeMismatch } from "../errors.js";
+import type { AnyTensor, Tensor } from "../tensor.js";
+import type { DType, Shape } from "../types/shape.js";
+import { logSoftmax } from "./activations.js";
+import { requireFloat, requireShape, sameDims, typed, type FloatArg, type Lead } from "./common.js";
+
+export type Reduction = "mean" | "sum" | "none";
+
+export interface CrossEntropyOptions<R extends Reduction = Reduction> {
+  /** ε in [0, 1]: the target puts 1 − ε on the label and spreads ε evenly over all K classes. */
+  readonly labelSmoothing?: number;
+  /** "mean" (default; over non-ignored samples), "sum", or "none" (per-sample losses [...]). */
+  readonly reduction?: R;
+  /** Samples with this label contribute nothing and are not counted (PyTorch's ignore_index). */
+  readonly ignoreIndex?: number;
+}
+
+function reduce(per: AnyTensor, reduction: Reduction, count?: AnyTensor): AnyTensor {
+  if (reduction === "none") return per;
+  const total = core.sum(per);
+  if (reduction === "sum") return total;
+  return count ? core.div(total, count) : core.div(total, Math.max(per.size, 1));
+}
+
+/** Softmax cross-entropy of logits [..., K] against int32 class labels [...]. */
+export function crossEntropy<S extends Shape, D extends DType>(
+  logits: Tensor<S, D> & FloatArg<D>,
+  labels: AnyTensor,
+  options?: CrossEntropyOptions<"mean" | "sum">,
+): Tensor<[], D>;
+export function crossEntropy<S extends Shape, D extends DType>(
+  logits: Tensor<S, D> & FloatArg<D>,
+  labels: AnyTensor,
+  options: CrossEntropyOptions<"none">,
+): Tensor<Lead<S>, D>;
+export function crossEntropy(logits: AnyTensor, labels: AnyTensor, options: CrossEntropyOptions = {}): AnyTensor {
+  const { labelSmoothing: eps = 0, reduction = "mean", ignoreIndex } = options;
+  requireFloat("crossEntropy", logits);
+  if (labels.dtype !== "int32") throw new DTypeMismatch("crossEntropy", `labels must be int32 class indices, got ${labels.dtype}`);
+  if (!(eps >= 0 && eps <= 1)) throw new RangeError(`crossEntropy: labelSmoothing ${eps} must be in [0, 1]`);
+  const r = logits.shape.length;
+  requireShape("crossEntropy", r >= 1 && sameDims(labels.shape, logits.shape.slice(0, -1)), "logits must be [..., K] and labels [...]", logits, labels);
+  const k = logits.shape[r - 1]!;
+  const logp = logSoftmax(logits, -1);
+  const oneHot = core.cast(core.equal(core.iota(logits.shape, -1), core.reshape(labels, [...labels.shape, 1])), "float32");
+  const target = eps === 0 ? oneHot : core.add(core.mul(oneHot, 1 - eps), eps / k);
+  const per = core.neg(core.sum(core.mul(target, logp), -1)); // [...]
+  if (ignoreIndex === undefined) return reduce(per, reduction);
+  const kept = core.sub(1, core.cast(core.equal(labels, ignoreIndex), "float32"));
+  return reduce(core.mul(per, kept), reduction, core.sum(kept));
+}
+
+/** Mean squared error (or its sum, or the elementwise squares with "none"). */
+export function mse<S extends Shape, D extends DType>(
+  prediction: Tensor<S, D> & FloatArg<D>,
+  target: AnyTensor,
+  options?: { readonly reduction?: "mean" | "sum" },
+): Tensor<[], D>;
+export function mse<S extends Shape, D extends DType>(
+  prediction: Tensor<S, D> & FloatArg<D>,
+  target: AnyTensor,
+  options: { readonly reduction: "none" },
+): Tensor<S, D>;
+export function mse(prediction: AnyTensor, target: AnyTensor, options: { readonly reduction?: Reduction } = {}): AnyTensor {
+  requireFloat("mse", prediction, target);
+  requireShape("mse", sameDims(prediction.shape, target.shape), "prediction and target shapes differ", prediction, target);
+  return reduce(core.square(core.sub(prediction, target)), options.reduction ?? "mean");
+}

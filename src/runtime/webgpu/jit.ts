@@ -1,0 +1,68 @@
+/**
+ * @file Traced programs on WebGPU: compile a Program for the shared device, and `gpuJit`, the
+ * asynchronous counterpart of `jit` (trace once per input signature, replay the compiled
+ * program, results as tensors).
+ */
+import { compileGraph, type CompileOptions } from "../../compiler/compile.js";
+import { bind } from "../../dsl/bind.js";
+import { Node } from "../../dsl/node.js";
+import { realize } from "../../dsl/realize.js";
+import { Tensor, type AnyTensor } from "../../dsl/tensor.js";
+import type { Program } from "../../dsl/transforms.js";
+import { flatten } from "../../dsl/tree.js";
+import type { CpuArray } from "../cpu/array.js";
+import { gpu, type GpuContext } from "./device.js";
+import { WebGpuProgram } from "./program.js";
+
+export interface GpuCompileOptions extends Omit<CompileOptions, "maxStorageBuffers"> {
+  readonly context?: GpuContext;
+}
+
+export async function compileProgram(program: Program, options: GpuCompileOptions = {}): Promise<WebGpuProgram> {
+  const ctx = options.context ?? (await gpu());
+  const graph = compileGraph(program.outputs, { ...options, maxStorageBuffers: ctx.info.limits.maxStorageBuffersPerShaderStage ?? 8 });
+  return WebGpuProgram.create(ctx, graph, program.inputs);
+}
+
+function placeholder(name: string, t: AnyTensor): AnyTensor {
+  return new Tensor(new Node("input", { name, shape: t.shape, dtype: t.dtype }, [], t.shape, t.dtype));
+}
+
+/** Like `jit`, but compiled to WGSL and run on WebGPU; resolves to concrete tensors. */
+export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, options: GpuCompileOptions = {}): ((...args: A) => Promise<R>) & { readonly programs: ReadonlyMap<string, Promise<WebGpuProgram>> } {
+  const programs = new Map<string, Promise<{ program: WebGpuProgram; rebuild: (values: readonly CpuArray[]) => R }>>();
+  const call = async (...args: A): Promise<R> => {
+    const { leaves, def } = flatten(args);
+    let entry = programs.get(def.key);
+    if (!entry) {
+      entry = (async () => {
+        const inputs = leaves.map((t, i) => placeholder(`arg${i}`, t));
+        const result = f(...(def.rebuild(inputs) as A));
+        const out = flatten(result);
+        const traced: Program = {
+          inputs: inputs.map((t) => t.node as Node<"input">),
+          outputs: out.leaves.map((t) => t.node),
+          outputDef: out.def,
+          run: () => {
+            throw new Error("gpuJit programs run on the GPU");
+          },
+          unflatten: () => undefined,
+        };
+        const program = await compileProgram(traced, options);
+        return { program, rebuild: (values) => out.def.rebuild(values.map((v) => bind("constant", [], { value: v }))) as R };
+      })();
+      entry.catch(() => programs.delete(def.key));
+      programs.set(def.key, entry);
+    }
+    const { program, rebuild } = await entry;
+    return rebuild(await program.run(leaves.map(realize)));
+  };
+  const view = new Map<string, Promise<WebGpuProgram>>();
+  return Object.defineProperty(call, "programs", {
+    get: () => {
+      view.clear();
+      for (const [k, v] of programs) view.set(k, v.then((e) => e.program));
+      return view;
+    },
+  }) as typeof call & { readonly programs: ReadonlyMap<string, Promise<WebGpuProgram>> };
+}

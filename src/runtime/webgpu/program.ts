@@ -1,0 +1,207 @@
+/**
+ * @file A compiled program on a WebGPU device, ready to replay: pipelines (cached per device by
+ * WGSL source), buffers from the memory plan, and bind groups are all made once; a run writes
+ * the inputs, records every dispatch into one command encoder, and reads the outputs back.
+ */
+import type { Node } from "../../dsl/node.js";
+import type { CompiledGraph } from "../../compiler/compile.js";
+import { bytesOf } from "../../compiler/compile.js";
+import type { GeneratedKernel } from "../../compiler/wgsl/kernels/common.js";
+import { allocate, fromFlat, materialize, type CpuArray } from "../cpu/array.js";
+import { sizeOf } from "../cpu/view.js";
+import type { GpuContext } from "./device.js";
+import { GpuDeviceLostError, scoped, WgslCompileError } from "./errors.js";
+
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+
+async function pipelineFor(device: GPUDevice, kernel: GeneratedKernel): Promise<GPUComputePipeline> {
+  let cache = pipelineCache.get(device);
+  if (!cache) pipelineCache.set(device, (cache = new Map()));
+  let pipeline = cache.get(kernel.wgsl);
+  if (!pipeline) {
+    pipeline = (async () => {
+      const module = device.createShaderModule({ code: kernel.wgsl, label: kernel.name });
+      const info = await module.getCompilationInfo();
+      const errors = info.messages.filter((m) => m.type === "error");
+      if (errors.length > 0) {
+        throw new WgslCompileError(kernel.name, errors.map((m) => ({ line: m.lineNum, column: m.linePos, text: m.message })), kernel.wgsl);
+      }
+      return scoped(device, `creating the pipeline of ${kernel.name}`, () =>
+        device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" }, label: kernel.name }),
+      );
+    })();
+    pipeline.catch(() => cache!.delete(kernel.wgsl));
+    cache.set(kernel.wgsl, pipeline);
+  }
+  return pipeline;
+}
+
+/** Host data → the bytes a GPU buffer holds (f32, i32, or u32 for bool). */
+export function toGpuBytes(value: CpuArray): ArrayBuffer {
+  const flat = materialize(value);
+  const out =
+    value.dtype === "float32" ? Float32Array.from(flat) : value.dtype === "int32" ? Int32Array.from(flat) : Uint32Array.from(flat);
+  return out.buffer as ArrayBuffer;
+}
+
+function fromGpuBytes(bytes: ArrayBuffer, node: Node): CpuArray {
+  const n = sizeOf(node.shape);
+  const data = allocate(node.dtype, n, "f32");
+  const src = node.dtype === "float32" ? new Float32Array(bytes, 0, n) : node.dtype === "int32" ? new Int32Array(bytes, 0, n) : new Uint32Array(bytes, 0, n);
+  data.set(src);
+  return fromFlat(data, node.dtype, node.shape);
+}
+
+export interface KernelTiming {
+  readonly name: string;
+  readonly kind: string;
+  readonly milliseconds: number;
+  readonly flops: number;
+  readonly bytes: number;
+}
+
+export class WebGpuProgram {
+  private lost: string | undefined;
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly graph: CompiledGraph,
+    readonly inputs: readonly Node[],
+    private readonly pipelines: readonly GPUComputePipeline[],
+    private readonly bindGroups: readonly GPUBindGroup[],
+    private readonly buffers: ReadonlyMap<Node, GPUBuffer>,
+    private readonly owned: readonly GPUBuffer[],
+  ) {
+    ctx.device.lost.then((info) => (this.lost = info.message || String(info.reason)));
+  }
+
+  static async create(ctx: GpuContext, graph: CompiledGraph, inputs: readonly Node[]): Promise<WebGpuProgram> {
+    const { device } = ctx;
+    const pipelines = await Promise.all(graph.kernels.map((k) => pipelineFor(device, k)));
+    return scoped(device, "allocating the program's buffers", () => {
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+      const buffers = new Map<Node, GPUBuffer>();
+      const owned: GPUBuffer[] = [];
+      const make = (bytes: number, label: string) => {
+        const b = device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage, label });
+        owned.push(b);
+        return b;
+      };
+      for (const input of inputs) buffers.set(input, make(bytesOf(input), `input ${input.id}`));
+      const slots = graph.memory.slotBytes.map((bytes, i) => make(bytes, `slot ${i}`));
+      for (const k of graph.kernels) buffers.set(k.plan.root, slots[graph.memory.slotOf.get(k.plan.root.id)!]!);
+      for (const k of graph.kernels) {
+        for (const node of k.bindings) {
+          if (buffers.has(node)) continue;
+          if (node.op !== "constant") throw new Error(`program: kernel ${k.name} reads ${node.op}#${node.id}, which has no buffer`);
+          const buffer = make(bytesOf(node), `constant ${node.id}`);
+          device.queue.writeBuffer(buffer, 0, toGpuBytes((node as Node<"constant">).params.value));
+          buffers.set(node, buffer);
+        }
+      }
+      for (const out of graph.outputs) {
+        if (!buffers.has(out) && out.op === "constant") {
+          const buffer = make(bytesOf(out), `constant ${out.id}`);
+          device.queue.writeBuffer(buffer, 0, toGpuBytes((out as Node<"constant">).params.value));
+          buffers.set(out, buffer);
+        }
+      }
+      const bindGroups = graph.kernels.map((k, i) =>
+        device.createBindGroup({
+          layout: pipelines[i]!.getBindGroupLayout(0),
+          entries: k.bindings.map((node, binding) => ({ binding, resource: { buffer: buffers.get(node)! } })),
+          label: k.name,
+        }),
+      );
+      return new WebGpuProgram(ctx, graph, inputs, pipelines, bindGroups, buffers, owned);
+    });
+  }
+
+  /** Total bytes of the buffers this program holds (inputs, constants, the memory pool). */
+  get deviceBytes(): number {
+    return this.owned.reduce((n, b) => n + b.size, 0);
+  }
+
+  private writeInputs(args: readonly CpuArray[]): void {
+    if (args.length !== this.inputs.length) throw new Error(`program: expected ${this.inputs.length} inputs, got ${args.length}`);
+    args.forEach((arg, i) => {
+      const node = this.inputs[i]!;
+      const shape = arg.view.shape;
+      if (arg.dtype !== node.dtype || shape.length !== node.shape.length || shape.some((d, k) => d !== node.shape[k])) {
+        throw new Error(`program: input ${i} must be ${node.dtype} [${node.shape.join(", ")}], got ${arg.dtype} [${shape.join(", ")}]`);
+      }
+      this.ctx.device.queue.writeBuffer(this.buffers.get(node)!, 0, toGpuBytes(arg));
+    });
+  }
+
+  async run(args: readonly CpuArray[]): Promise<CpuArray[]> {
+    if (this.lost) throw new GpuDeviceLostError(`WebGPU device lost: ${this.lost}`);
+    const { device } = this.ctx;
+    this.writeInputs(args);
+    const readbacks = this.graph.outputs.map((node) =>
+      device.createBuffer({ size: Math.ceil(bytesOf(node) / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    );
+    try {
+      await scoped(device, "running the program", async () => {
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        this.graph.kernels.forEach((k, i) => {
+          pass.setPipeline(this.pipelines[i]!);
+          pass.setBindGroup(0, this.bindGroups[i]!);
+          pass.dispatchWorkgroups(...k.workgroups);
+        });
+        pass.end();
+        this.graph.outputs.forEach((node, i) => encoder.copyBufferToBuffer(this.buffers.get(node)!, 0, readbacks[i]!, 0, readbacks[i]!.size));
+        device.queue.submit([encoder.finish()]);
+      });
+      await Promise.all(readbacks.map((b) => b.mapAsync(GPUMapMode.READ)));
+      return this.graph.outputs.map((node, i) => fromGpuBytes(readbacks[i]!.getMappedRange().slice(0), node));
+    } finally {
+      readbacks.forEach((b) => b.destroy());
+    }
+  }
+
+  /** Per-kernel GPU time with timestamp queries (one pass per kernel), median of `repeats`. */
+  async profile(args: readonly CpuArray[], repeats = 5): Promise<KernelTiming[]> {
+    const { device } = this.ctx;
+    if (!device.features.has("timestamp-query")) throw new Error("profile: the adapter has no timestamp-query");
+    this.writeInputs(args);
+    const n = this.graph.kernels.length;
+    const querySet = device.createQuerySet({ type: "timestamp", count: 2 * n });
+    const resolve = device.createBuffer({ size: 16 * n, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const read = device.createBuffer({ size: 16 * n, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const samples: number[][] = this.graph.kernels.map(() => []);
+    try {
+      for (let r = 0; r < repeats; r++) {
+        const encoder = device.createCommandEncoder();
+        this.graph.kernels.forEach((k, i) => {
+          const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+          pass.setPipeline(this.pipelines[i]!);
+          pass.setBindGroup(0, this.bindGroups[i]!);
+          pass.dispatchWorkgroups(...k.workgroups);
+          pass.end();
+        });
+        encoder.resolveQuerySet(querySet, 0, 2 * n, resolve, 0);
+        encoder.copyBufferToBuffer(resolve, 0, read, 0, 16 * n);
+        device.queue.submit([encoder.finish()]);
+        await read.mapAsync(GPUMapMode.READ);
+        const stamps = new BigInt64Array(read.getMappedRange().slice(0));
+        read.unmap();
+        for (let i = 0; i < n; i++) samples[i]!.push(Number(stamps[2 * i + 1]! - stamps[2 * i]!) / 1e6);
+      }
+    } finally {
+      querySet.destroy();
+      resolve.destroy();
+      read.destroy();
+    }
+    return this.graph.kernels.map((k, i) => {
+      const sorted = samples[i]!.sort((a, b) => a - b);
+      const bytes = k.bindings.reduce((acc, node) => acc + bytesOf(node), 0);
+      return { name: k.name, kind: k.plan.kind, milliseconds: sorted[Math.floor(sorted.length / 2)]!, flops: k.flops, bytes };
+    });
+  }
+
+  dispose(): void {
+    this.owned.forEach((b) => b.destroy());
+  }
+}
