@@ -15,6 +15,7 @@ import { convKernel } from "./wgsl/kernels/conv.js";
 import { dotKernel, type DotTiling } from "./wgsl/kernels/dot.js";
 import { elementwiseKernel } from "./wgsl/kernels/elementwise.js";
 import { rowKernel } from "./wgsl/kernels/row.js";
+import { attentionKernel } from "./wgsl/kernels/attention.js";
 import { planMemory, type MemoryPlan, type Value } from "./memory.js";
 
 export interface CompileOptions {
@@ -23,6 +24,8 @@ export interface CompileOptions {
   readonly dotTiling?: DotTiling;
   readonly rowThreads?: number;
   readonly onRewrite?: RewriteOptions["onFire"];
+  /** Compile softmax(QKᵀ)V as separate kernels instead of the flash kernel. */
+  readonly noAttention?: boolean;
 }
 
 export interface CompiledGraph {
@@ -43,7 +46,7 @@ export function compileGraph(outputs: readonly Node[], options: CompileOptions =
   const forceRealize = new Set<Node>();
   for (let attempt = 0; ; attempt++) {
     if (attempt > 1000) throw new Error("compile: fusion did not settle after 1000 reschedules");
-    const plan = schedule(simplified, { forceRealize });
+    const plan = schedule(simplified, { forceRealize, noAttention: options.noAttention ?? false });
     try {
       const kernels = plan.kernels.map((k, i) => generate(k, plan.realized, `k${i}_${k.kind}`, options));
       const tooWide = kernels.find((k) => k.bindings.length > limit);
@@ -75,6 +78,8 @@ function generate(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, o
       return dotKernel(plan, realized, name, options.dotTiling);
     case "conv":
       return convKernel(plan, realized, name);
+    case "attention":
+      return attentionKernel(plan, realized, name);
   }
 }
 

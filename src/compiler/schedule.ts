@@ -10,7 +10,7 @@
 import { topoSort, type Node } from "../dsl/node.js";
 import { opDef } from "../dsl/ops/registry.js";
 
-export type KernelKind = "elementwise" | "row" | "dot" | "conv";
+export type KernelKind = "elementwise" | "row" | "dot" | "conv" | "attention";
 
 export interface KernelPlan {
   readonly kind: KernelKind;
@@ -22,6 +22,22 @@ export interface KernelPlan {
   readonly axes: readonly number[];
   /** Contraction kernels: the dot or conv whose accumulator the epilogue reads. */
   readonly contraction?: Node;
+  /** Attention kernels: the pieces of softmax(S)·V that the kernel computes on line. */
+  readonly attention?: AttentionMatch;
+}
+
+/**
+ * softmax(T)·V where T is an elementwise function of S = A·B (scale, mask): the pattern a
+ * flash-style kernel computes with an online softmax, never storing S or the weights.
+ */
+export interface AttentionMatch {
+  /** The product with V: the kernel's root. */
+  readonly out: Node;
+  readonly scores: Node;
+  /** The softmax input (S itself, or S with a mask added). */
+  readonly logits: Node;
+  readonly values: Node;
+  readonly absorbed: readonly Node[];
 }
 
 export interface Schedule {
@@ -39,6 +55,8 @@ const isContraction = (n: Node) => roleOf(n) === "contraction";
 export interface ScheduleOptions {
   /** Nodes that must get a buffer (e.g. after a kernel exceeded the storage-buffer limit). */
   readonly forceRealize?: ReadonlySet<Node>;
+  /** Turn off the flash-attention pattern (for comparisons). */
+  readonly noAttention?: boolean;
 }
 
 export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}): Schedule {
@@ -50,17 +68,30 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
   for (const n of order) {
     if (isBufferSource(n) || isContraction(n) || isReduce(n) || outputSet.has(n) || options.forceRealize?.has(n)) realized.add(n);
   }
+  // Attention first: its softmax and score product are computed inside one kernel.
+  const attention = new Map<Node, AttentionMatch>();
+  const inAttention = new Set<Node>();
+  for (const n of order) {
+    const m = options.noAttention ? undefined : matchAttention(n, consumers, outputSet, options.forceRealize);
+    if (!m) continue;
+    attention.set(n, m);
+    for (const a of m.absorbed) {
+      realized.delete(a);
+      inAttention.add(a);
+    }
+  }
   // Operands of contractions: a view of a buffer or cheap elementwise math is read in place,
   // but anything holding a reduction or contraction is computed once, into a buffer.
   for (const c of order.filter(isContraction)) {
-    for (const operand of c.inputs) if (regionHas(operand, realized, (n) => isReduce(n) || isContraction(n))) realized.add(operand);
+    if (inAttention.has(c)) continue;
+    for (const operand of attention.has(c) ? c.inputs.slice(1) : c.inputs) if (regionHas(operand, realized, (n) => isReduce(n) || isContraction(n))) realized.add(operand);
   }
 
   // Epilogues: a contraction whose only use is a chain of elementwise ops is written by the
   // chain's end, in the contraction's kernel.
   const absorbedContraction = new Map<Node, Node>();
   for (const c of order.filter(isContraction)) {
-    if (outputSet.has(c) || options.forceRealize?.has(c)) continue;
+    if (outputSet.has(c) || options.forceRealize?.has(c) || inAttention.has(c) || attention.has(c)) continue;
     let end = c;
     for (;;) {
       const users = consumers.get(end) ?? [];
@@ -81,11 +112,11 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
   const absorbedBy = new Map<Node, Node>();
   const rootAxes = new Map<Node, string>();
   for (const r of [...order].reverse()) {
-    if (!isReduce(r) || outputSet.has(r) || options.forceRealize?.has(r)) continue;
+    if (!isReduce(r) || outputSet.has(r) || options.forceRealize?.has(r) || inAttention.has(r)) continue;
     const ends = realizedEnds(r, consumers, realized);
     if (ends.size !== 1) continue;
     const [end] = [...ends] as [Node];
-    if (isContraction(end) || absorbedContraction.has(end) || isBufferSource(end)) continue;
+    if (isContraction(end) || absorbedContraction.has(end) || isBufferSource(end) || attention.has(end)) continue;
     const space = isReduce(end) ? end.inputs[0]!.shape : end.shape;
     if (!sameShape(space, r.inputs[0]!.shape)) continue;
     const axes = JSON.stringify((r as Node<"reduceSum">).params.axes);
@@ -99,6 +130,11 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
   const kernels: KernelPlan[] = [];
   for (const n of order) {
     if (!realized.has(n) || isBufferSource(n)) continue;
+    const att = attention.get(n);
+    if (att) {
+      kernels.push({ kind: "attention", root: n, reductions: [], axes: [], attention: att });
+      continue;
+    }
     const contraction = absorbedContraction.get(n) ?? (isContraction(n) ? n : undefined);
     if (contraction) {
       kernels.push({ kind: contraction.op === "dot" ? "dot" : "conv", root: n, reductions: [], axes: [], contraction });
@@ -147,4 +183,52 @@ function realizedEnds(r: Node, consumers: ReadonlyMap<Node, Node[]>, realized: R
     else stack.push(...(consumers.get(n) ?? []));
   }
   return ends;
+}
+
+/**
+ * Match out = dot(w, V) with w = e / Σe, e = exp(T − max T) over the last axis, and T an
+ * elementwise function of exactly one S = dot(A, B). Every intermediate must be used only
+ * inside the pattern (a gradient graph that keeps the weights for its backward pass does not
+ * match and falls back to separate kernels).
+ */
+function matchAttention(out: Node, consumers: ReadonlyMap<Node, Node[]>, outputs: ReadonlySet<Node>, forced?: ReadonlySet<Node>): AttentionMatch | undefined {
+  if (out.op !== "dot") return undefined;
+  const [w, values] = out.inputs as [Node, Node];
+  const last = (n: Node) => n.shape.length - 1;
+  const isLastAxisReduce = (n: Node | undefined, op: "reduceSum" | "reduceMax"): n is Node =>
+    n !== undefined && n.op === op && JSON.stringify((n as Node<"reduceSum">).params.axes) === JSON.stringify([last(n)]);
+  const expanded = (n: Node | undefined) => (n?.op === "expand" ? n.inputs[0] : undefined);
+  if (w.op !== "div") return undefined;
+  const [e, sumB] = w.inputs as [Node, Node];
+  const rsum = expanded(sumB);
+  if (!isLastAxisReduce(rsum, "reduceSum") || rsum.inputs[0] !== e || e.op !== "exp") return undefined;
+  const shifted = e.inputs[0]!;
+  if (shifted.op !== "sub") return undefined;
+  const [logits, maxB] = shifted.inputs as [Node, Node];
+  const rmax = expanded(maxB);
+  if (!isLastAxisReduce(rmax, "reduceMax") || rmax.inputs[0] !== logits) return undefined;
+  // Follow elementwise ops from the logits to the one score product.
+  const region: Node[] = [];
+  let scores: Node | undefined;
+  const stack = [logits];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (region.includes(n)) continue;
+    if (n.op === "dot") {
+      if (scores && scores !== n) return undefined;
+      scores = n;
+      continue;
+    }
+    if (roleOf(n) !== "elementwise") continue;
+    region.push(n);
+    stack.push(...n.inputs.filter((i) => i.op === "dot" || (roleOf(i) === "elementwise" && sameShape(i.shape, n.shape))));
+  }
+  if (!scores || !sameShape(scores.shape, logits.shape)) return undefined;
+  const absorbed = [scores, ...region, rmax, maxB, shifted, e, rsum, sumB, w];
+  const inside = new Set([...absorbed, out]);
+  for (const n of absorbed) {
+    if (outputs.has(n) || forced?.has(n)) return undefined;
+    if ((consumers.get(n) ?? []).some((c) => !inside.has(c))) return undefined;
+  }
+  return { out, scores, logits, values, absorbed };
 }

@@ -5,7 +5,7 @@
  */
 import { bind } from "./bind.js";
 import { castScalar, type DType } from "./dtype.js";
-import { ShapeMismatch } from "./errors.js";
+import { DTypeMismatch, ShapeMismatch } from "./errors.js";
 import type { Pads } from "./ops/params.js";
 import { fromFlat, type Storage } from "../runtime/cpu/array.js";
 import type { AnyTensor } from "./tensor.js";
@@ -86,16 +86,20 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
-function lift(x: Operand, like: Operand): AnyTensor {
+/** A JS number takes the other operand's dtype; a fraction never silently becomes an int. */
+function lift(x: Operand, like: Operand, op = "binary op"): AnyTensor {
   if (typeof x !== "number") return x;
   const dtype = typeof like === "number" ? "float32" : like.dtype === "bool" ? "float32" : like.dtype;
+  if (dtype === "int32" && !Number.isInteger(x)) {
+    throw new DTypeMismatch(op, `${x} is not an int32 value; cast the int32 operand to float32 first`);
+  }
   return full([], x, dtype);
 }
 
 function binary(op: "add" | "sub" | "mul" | "div" | "max" | "pow" | "cmplt" | "cmpeq", label: string) {
   return (a: Operand, b: Operand): AnyTensor => {
-    const x = lift(a, b);
-    const y = lift(b, a);
+    const x = lift(a, b, label);
+    const y = lift(b, a, label);
     const shape = broadcastShapes(label, x.shape, y.shape);
     return bind(op, [broadcastTo(x, shape, label), broadcastTo(y, shape, label)], {}, label);
   };
@@ -170,10 +174,11 @@ export function max(x: AnyTensor, axes?: number | readonly number[], keepDims = 
   return keepDims ? kept : dropAxes(kept, list);
 }
 
+/** Mean over `axes`; int32 inputs average in float32 (an integer mean would truncate). */
 export function mean(x: AnyTensor, axes?: number | readonly number[], keepDims = false): AnyTensor {
   const list = normalizeAxes(axes, x.shape.length, "mean", [x.shape]);
   const count = list.reduce((n, a) => n * x.shape[a]!, 1);
-  return div(sum(x, list, keepDims), count);
+  return div(sum(cast(x, "float32"), list, keepDims), count);
 }
 
 function dropAxes(x: AnyTensor, axes: readonly number[]): AnyTensor {
