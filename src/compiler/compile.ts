@@ -8,6 +8,7 @@ import type { Node } from "../dsl/node.js";
 import { sizeOf } from "../runtime/cpu/view.js";
 import { rewrite, type RewriteOptions } from "./passes/rewrite.js";
 import { SIMPLIFY_RULES } from "./passes/simplify.js";
+import { foldConstants } from "./passes/fold.js";
 import { schedule, type KernelPlan, type Schedule } from "./schedule.js";
 import { FusionConflict } from "./wgsl/expr.js";
 import type { GeneratedKernel } from "./wgsl/kernels/common.js";
@@ -41,7 +42,7 @@ export function bytesOf(node: Node): number {
 }
 
 export function compileGraph(outputs: readonly Node[], options: CompileOptions = {}): CompiledGraph {
-  const simplified = rewrite(outputs, SIMPLIFY_RULES, options.onRewrite ? { onFire: options.onRewrite } : {});
+  const simplified = rewrite(foldConstants(outputs), SIMPLIFY_RULES, options.onRewrite ? { onFire: options.onRewrite } : {});
   const limit = options.maxStorageBuffers ?? 8;
   const forceRealize = new Set<Node>();
   for (let attempt = 0; ; attempt++) {

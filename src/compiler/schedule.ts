@@ -22,6 +22,8 @@ export interface KernelPlan {
   readonly axes: readonly number[];
   /** Contraction kernels: the dot or conv whose accumulator the epilogue reads. */
   readonly contraction?: Node;
+  /** Contraction kernels: the nodes from the contraction to the root (elementwise, reshape). */
+  readonly epilogue?: readonly Node[];
   /** Attention kernels: the pieces of softmax(S)·V that the kernel computes on line. */
   readonly attention?: AttentionMatch;
 }
@@ -82,29 +84,30 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
   }
   // Operands of contractions: a view of a buffer or cheap elementwise math is read in place,
   // but anything holding a reduction or contraction is computed once, into a buffer.
+  // The buffer goes under any views, so a reshape or transpose is still read in place.
   for (const c of order.filter(isContraction)) {
     if (inAttention.has(c)) continue;
-    for (const operand of attention.has(c) ? c.inputs.slice(1) : c.inputs) if (regionHas(operand, realized, (n) => isReduce(n) || isContraction(n))) realized.add(operand);
+    for (const operand of attention.has(c) ? c.inputs.slice(1) : c.inputs) {
+      if (!regionHas(operand, realized, isReduce)) continue;
+      let base = operand;
+      while (roleOf(base) === "movement" && base.op !== "concat" && !realized.has(base)) base = base.inputs[0]!;
+      realized.add(base);
+    }
   }
 
-  // Epilogues: a contraction whose only use is a chain of elementwise ops is written by the
-  // chain's end, in the contraction's kernel.
+  // Epilogues: elementwise ops (and reshapes, which keep the row-major order) downstream of a
+  // contraction are computed in its kernel when they drain into one node: bias, activation,
+  // residual. The epilogue is every node between the contraction and that end.
   const absorbedContraction = new Map<Node, Node>();
+  const epilogues = new Map<Node, Node[]>();
   for (const c of order.filter(isContraction)) {
     if (outputSet.has(c) || options.forceRealize?.has(c) || inAttention.has(c) || attention.has(c)) continue;
-    let end = c;
-    for (;;) {
-      const users = consumers.get(end) ?? [];
-      const next = users[0];
-      if (users.length !== 1 || !next || roleOf(next) !== "elementwise" || outputSet.has(end)) break;
-      if (next.inputs.filter((i) => i === end).length !== 1 || !(end === c || !realized.has(end))) break;
-      end = next;
-    }
-    if (end !== c && !absorbedContraction.has(end) && !isContraction(end)) {
-      realized.delete(c);
-      realized.add(end);
-      absorbedContraction.set(end, c);
-    }
+    const found = epilogueOf(c, order, consumers, realized, outputSet);
+    if (!found || absorbedContraction.has(found.end) || isContraction(found.end)) continue;
+    realized.delete(c);
+    realized.add(found.end);
+    absorbedContraction.set(found.end, c);
+    epilogues.set(found.end, found.nodes);
   }
 
   // Row fusion: a reduction whose every use ends in one realized node of the same index space
@@ -137,7 +140,8 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
     }
     const contraction = absorbedContraction.get(n) ?? (isContraction(n) ? n : undefined);
     if (contraction) {
-      kernels.push({ kind: contraction.op === "dot" ? "dot" : "conv", root: n, reductions: [], axes: [], contraction });
+      const epilogue = epilogues.get(n) ?? [];
+      kernels.push({ kind: contraction.op === "dot" ? "dot" : "conv", root: n, reductions: [], axes: [], contraction, epilogue });
       continue;
     }
     const phases = order.filter((r) => absorbedBy.get(r) === n);
@@ -149,6 +153,41 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
     }
   }
   return { kernels, realized, order };
+}
+
+/**
+ * The largest set of elementwise/reshape nodes fed by `c` that drains into a single end node
+ * (every member but the end is used only inside the set). Trailing reshapes are left out, so
+ * the end is an elementwise op and the reshape stays a view on the kernel's output.
+ */
+function epilogueOf(
+  c: Node,
+  order: readonly Node[],
+  consumers: ReadonlyMap<Node, Node[]>,
+  realized: ReadonlySet<Node>,
+  outputs: ReadonlySet<Node>,
+): { end: Node; nodes: Node[] } | undefined {
+  const rides = (n: Node) => (roleOf(n) === "elementwise" || n.op === "reshape") && (!realized.has(n) || outputs.has(n));
+  const reach = new Set<Node>([c]);
+  const region: Node[] = [];
+  for (const n of order) {
+    if (n === c || !rides(n) || !n.inputs.some((i) => reach.has(i))) continue;
+    reach.add(n);
+    region.push(n);
+  }
+  for (let k = region.length - 1; k >= 0; k--) {
+    const end = region[k]!;
+    if (end.op === "reshape") continue;
+    // The candidate set: members that feed `end`.
+    const members = new Set<Node>([end]);
+    for (let q = k - 1; q >= 0; q--) {
+      const n = region[q]!;
+      if ((consumers.get(n) ?? []).some((u) => members.has(u))) members.add(n);
+    }
+    const closed = [c, ...members].every((n) => n === end || (!outputs.has(n) && (consumers.get(n) ?? []).every((u) => members.has(u))));
+    if (closed) return { end, nodes: [...members] };
+  }
+  return undefined;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

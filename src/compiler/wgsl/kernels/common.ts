@@ -5,7 +5,9 @@
 import type { Node } from "../../../dsl/node.js";
 import type { KernelPlan } from "../../schedule.js";
 import type { KernelWriter } from "../expr.js";
-import { rowMajorStrides } from "../indexing.js";
+import { rowMajorStrides, unravelIndex } from "../indexing.js";
+import { opDef } from "../../../dsl/ops/registry.js";
+import type { ElementwiseLowering } from "../../lowering.js";
 import { WG_SPECIAL_FLOATS } from "../helpers.js";
 
 export interface GeneratedKernel {
@@ -54,4 +56,30 @@ export function assemble(w: KernelWriter, plan: KernelPlan, name: string, attrib
   const fused = [...w.fused];
   const specials = body.some((l) => l.includes("wg_inf()") || l.includes("wg_nan()")) ? [WG_SPECIAL_FLOATS] : [];
   return [header(plan, fused, name), ...w.declarations(), ...specials, ...extra, "", attributes, ...body, "}", ""].join("\n");
+}
+
+/**
+ * Write a contraction kernel's output through its epilogue (bias, activation, residual, and
+ * reshapes, which keep the row-major order): every chain node is evaluated at the same linear
+ * position as the accumulator; other operands are read at that position in their own shape.
+ */
+export function writeEpilogue(w: KernelWriter, plan: KernelPlan, acc: string, position: string): void {
+  const contraction = plan.contraction!;
+  const chain = new Set(plan.epilogue ?? []);
+  const memo = new Map<Node, string>();
+  const valueAt = (node: Node): string => {
+    if (node === contraction) return acc;
+    const known = memo.get(node);
+    if (known) return known;
+    if (node.op === "reshape") return valueAt(node.inputs[0]!);
+    const lower = opDef(node.op).lower as ElementwiseLowering;
+    for (const h of lower.helpers ?? []) w.helpers.add(h);
+    const args = node.inputs.map((i) => (i === contraction || chain.has(i) ? valueAt(i) : w.value(i, unravelIndex(position, i.shape))));
+    const name = w.fresh("e");
+    w.line(`let ${name} = ${lower.wgsl(args, { inputs: node.inputs.map((i) => i.dtype), out: node.dtype })};`);
+    w.fused.add(node);
+    memo.set(node, name);
+    return name;
+  };
+  w.store(position, valueAt(plan.root));
 }

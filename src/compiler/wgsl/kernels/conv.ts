@@ -6,8 +6,8 @@
 import type { Node } from "../../../dsl/node.js";
 import { sizeOf } from "../../../runtime/cpu/view.js";
 import type { KernelPlan } from "../../schedule.js";
-import { FusionConflict, KernelWriter } from "../expr.js";
-import { assemble, spread, unravelInto, type GeneratedKernel } from "./common.js";
+import { KernelWriter } from "../expr.js";
+import { assemble, spread, unravelInto, writeEpilogue, type GeneratedKernel } from "./common.js";
 
 const WORKGROUP = 64;
 
@@ -49,11 +49,7 @@ export function convKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: 
   w.close();
   w.close();
   w.close();
-  w.provide(c, (index) => {
-    if (index.some((v, d) => v !== out[d])) throw new FusionConflict(c);
-    return "acc";
-  });
-  w.store("lin", w.value(root, out));
+  writeEpilogue(w, plan, "acc", "lin");
   const body = w.close();
   return {
     name,

@@ -7,9 +7,9 @@
 import type { Node } from "../../../dsl/node.js";
 import { sizeOf } from "../../../runtime/cpu/view.js";
 import type { KernelPlan } from "../../schedule.js";
-import { FusionConflict, KernelWriter } from "../expr.js";
+import { KernelWriter } from "../expr.js";
 import { linearIndex } from "../indexing.js";
-import { assemble, MAX_GROUPS, unravelInto, type GeneratedKernel } from "./common.js";
+import { assemble, MAX_GROUPS, unravelInto, writeEpilogue, type GeneratedKernel } from "./common.js";
 
 export interface DotTiling {
   /** Rows and columns of the output each thread computes. */
@@ -59,19 +59,14 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   w.close();
   w.close();
   w.close();
-  // Epilogue: the chain from the accumulator to the root, per output element.
-  w.provide(c, (index) => {
-    if (index[r - 2] !== "om" || index[r - 1] !== "on" || batchIdx.some((z, d) => index[d] !== z)) throw new FusionConflict(c);
-    return "acc[i][j]";
-  });
   w.open(`for (var i = 0i; i < ${tm}i; i++)`);
   w.line(`let om = m0 + i;`);
   w.line(`if (om >= ${m}i) { break; }`);
   w.open(`for (var j = 0i; j < ${tn}i; j++)`);
   w.line(`let on = n0 + j;`);
   w.line(`if (on >= ${n}i) { break; }`);
-  const index = [...batchIdx, "om", "on"];
-  w.store(linearIndex(index, root.shape), w.value(root, index));
+  w.line(`let pos = ${linearIndex([...batchIdx, "om", "on"], c.shape)};`);
+  writeEpilogue(w, plan, "acc[i][j]", "pos");
   w.close();
   w.close();
   const body = w.close();
