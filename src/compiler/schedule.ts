@@ -24,6 +24,9 @@ export interface KernelPlan {
   readonly contraction?: Node;
   /** Contraction kernels: the nodes from the contraction to the root (elementwise, reshape). */
   readonly epilogue?: readonly Node[];
+  /** Dot kernels with a prologue: the left operand's value before its reshapes (its rows are
+   *  the matmul's rows); `reductions` then lists the per-row reductions it needs. */
+  readonly prologueBase?: Node;
   /** Attention kernels: the pieces of softmax(S)·V that the kernel computes on line. */
   readonly attention?: AttentionMatch;
 }
@@ -59,6 +62,8 @@ export interface ScheduleOptions {
   readonly forceRealize?: ReadonlySet<Node>;
   /** Turn off the flash-attention pattern (for comparisons). */
   readonly noAttention?: boolean;
+  /** Turn off normalisation prologues in matmuls. */
+  readonly noPrologue?: boolean;
 }
 
 export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}): Schedule {
@@ -84,10 +89,24 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
   }
   // Operands of contractions: a view of a buffer or cheap elementwise math is read in place,
   // but anything holding a reduction or contraction is computed once, into a buffer.
+  // Normalisation prologues: reductions over the rows of a matmul's left operand (layerNorm
+  // before a projection) are computed by the matmul's workgroups, sharing each row's result.
+  const prologues = new Map<Node, { base: Node; phases: Node[] }>();
+  const inPrologue = new Set<Node>();
+  for (const c of order) {
+    if (c.op !== "dot" || inAttention.has(c) || attention.has(c) || options.noPrologue) continue;
+    const found = prologueOf(c, order, consumers, realized, outputSet, options.forceRealize);
+    if (!found) continue;
+    prologues.set(c, found);
+    for (const r of found.phases) {
+      realized.delete(r);
+      inPrologue.add(r);
+    }
+  }
   // The buffer goes under any views, so a reshape or transpose is still read in place.
   for (const c of order.filter(isContraction)) {
     if (inAttention.has(c)) continue;
-    for (const operand of attention.has(c) ? c.inputs.slice(1) : c.inputs) {
+    for (const operand of attention.has(c) || prologues.has(c) ? c.inputs.slice(1) : c.inputs) {
       if (!regionHas(operand, realized, isReduce)) continue;
       let base = operand;
       while (roleOf(base) === "movement" && base.op !== "concat" && !realized.has(base)) base = base.inputs[0]!;
@@ -115,7 +134,7 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
   const absorbedBy = new Map<Node, Node>();
   const rootAxes = new Map<Node, string>();
   for (const r of [...order].reverse()) {
-    if (!isReduce(r) || outputSet.has(r) || options.forceRealize?.has(r) || inAttention.has(r)) continue;
+    if (!isReduce(r) || outputSet.has(r) || options.forceRealize?.has(r) || inAttention.has(r) || inPrologue.has(r)) continue;
     const ends = realizedEnds(r, consumers, realized);
     if (ends.size !== 1) continue;
     const [end] = [...ends] as [Node];
@@ -141,7 +160,16 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
     const contraction = absorbedContraction.get(n) ?? (isContraction(n) ? n : undefined);
     if (contraction) {
       const epilogue = epilogues.get(n) ?? [];
-      kernels.push({ kind: contraction.op === "dot" ? "dot" : "conv", root: n, reductions: [], axes: [], contraction, epilogue });
+      const pro = prologues.get(contraction);
+      kernels.push({
+        kind: contraction.op === "dot" ? "dot" : "conv",
+        root: n,
+        reductions: pro?.phases ?? [],
+        axes: pro ? [pro.base.shape.length - 1] : [],
+        contraction,
+        epilogue,
+        ...(pro ? { prologueBase: pro.base } : {}),
+      });
       continue;
     }
     const phases = order.filter((r) => absorbedBy.get(r) === n);
@@ -153,6 +181,63 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
     }
   }
   return { kernels, realized, order };
+}
+
+/**
+ * A dot whose left operand is (a reshape of) an elementwise value X computed from reductions
+ * over X's last axis, each read back only through a broadcast along that axis (so a reduction
+ * is always read for the same row), with nothing outside the operand using them.
+ */
+function prologueOf(
+  c: Node,
+  order: readonly Node[],
+  consumers: ReadonlyMap<Node, Node[]>,
+  realized: ReadonlySet<Node>,
+  outputs: ReadonlySet<Node>,
+  forced?: ReadonlySet<Node>,
+): { base: Node; phases: Node[] } | undefined {
+  const a = c.inputs[0]!;
+  const chain = new Set<Node>();
+  let base = a;
+  while (base.op === "reshape" && !realized.has(base)) {
+    chain.add(base);
+    base = base.inputs[0]!;
+  }
+  const last = base.shape.length - 1;
+  if (realized.has(base) || roleOf(base) !== "elementwise" || base.shape[last] !== a.shape[a.shape.length - 1]) return undefined;
+  // The operand's region: everything computed for it, reductions included.
+  const region = new Set<Node>();
+  const phases: Node[] = [];
+  const stack = [base];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (region.has(n)) continue;
+    if (isReduce(n)) {
+      phases.push(n);
+    } else if (realized.has(n) || isBufferSource(n) || isContraction(n)) continue;
+    region.add(n);
+    stack.push(...n.inputs);
+  }
+  if (phases.length === 0) return undefined;
+  const rowShape = base.shape.map((n, d) => (d === last ? 1 : n));
+  for (const r of phases) {
+    const axes = (r as Node<"reduceSum">).params.axes;
+    if (outputs.has(r) || forced?.has(r) || axes.length !== 1 || axes[0] !== last || !sameShape(r.inputs[0]!.shape, base.shape)) return undefined;
+  }
+  // Row alignment: per-row values (reductions and math on them, shaped like a row) reach the
+  // operand only through an expand along the last axis; nothing else moves computed values.
+  // Values that do not depend on a reduction (constants, parameter views) may be shared with
+  // other kernels: they are recomputed here. Per-row values must stay inside the operand.
+  const perRow = new Set<Node>(phases);
+  for (const n of order) if (region.has(n) && n.inputs.some((i) => perRow.has(i))) perRow.add(n);
+  for (const n of region) {
+    if (n === base) continue;
+    if (perRow.has(n) && (outputs.has(n) || (consumers.get(n) ?? []).some((u) => !region.has(u)))) return undefined;
+    if (roleOf(n) !== "movement" || !n.inputs.some((i) => region.has(i))) continue;
+    if (n.op !== "expand" || !sameShape(n.inputs[0]!.shape, rowShape) || !sameShape(n.shape, base.shape)) return undefined;
+  }
+  if ((consumers.get(base) ?? []).some((u) => !chain.has(u) && u !== c) || outputs.has(base)) return undefined;
+  return { base, phases: order.filter((n) => phases.includes(n)) };
 }
 
 /**

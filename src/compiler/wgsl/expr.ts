@@ -69,6 +69,11 @@ export class KernelWriter {
     return scope.lines;
   }
 
+  /** Has a `let name` been emitted in an open scope? */
+  inScope(name: string): boolean {
+    return this.scopes.some((sc) => sc.lines.some((l) => l.trimStart().startsWith(`let ${name} `)));
+  }
+
   line(text: string): void {
     const scope = this.scopes[this.scopes.length - 1]!;
     scope.lines.push(scope.indent + text);
