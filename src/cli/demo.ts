@@ -1,17 +1,20 @@
 /**
- * @file `wgtensor demo` (`npm start`): trains the typed spiral MLP on the CPU interpreter.
- * One jit-compiled step computes the loss, its gradient (a graph transform) and the momentum
- * SGD update; the loop feeds it the parameters and prints the falling loss.
+ * @file `wgtensor demo` (`npm start`): trains the typed spiral MLP on WebGPU (or the CPU
+ * interpreter). One compiled step computes the loss, its gradient (a graph transform) and the
+ * momentum SGD update; the loop feeds it the parameters and prints the falling loss.
  */
 import * as wg from "../index.js";
 import type { Tensor } from "../index.js";
 import { initSpiralMlp, spiralData, spiralLogits, spiralLoss, CLASSES, type SpiralMlp } from "../models/demo/spiral.js";
 import { topoSort } from "../dsl/node.js";
+import { gpuJit } from "../runtime/webgpu/jit.js";
 
 export interface DemoOptions {
   readonly steps: number;
   readonly seed: number;
   readonly log: (line: string) => void;
+  /** "webgpu" compiles the step to WGSL; "cpu" runs it on the reference interpreter. */
+  readonly backend?: "cpu" | "webgpu";
 }
 
 export interface DemoResult {
@@ -26,7 +29,7 @@ const zip = <T>(a: T, b: T, f: (x: wg.AnyTensor, y: wg.AnyTensor) => wg.AnyTenso
   return wg.treeMap(a, (x, i) => f(x, bl[i]!));
 };
 
-export function runDemo({ steps, seed, log }: DemoOptions): DemoResult {
+export async function runDemo({ steps, seed, log, backend = "cpu" }: DemoOptions): Promise<DemoResult> {
   const started = performance.now();
   const { x, labels } = spiralData(100, seed);
   const n = labels.length;
@@ -37,21 +40,24 @@ export function runDemo({ steps, seed, log }: DemoOptions): DemoResult {
 
   const lr = 0.3;
   const momentum = 0.9;
-  const step = wg.jit((p: SpiralMlp, v: SpiralMlp, xs: typeof points, ys: typeof onehot) => {
+  const trainStep = (p: SpiralMlp, v: SpiralMlp, xs: typeof points, ys: typeof onehot) => {
     const [loss, g] = wg.valueAndGrad(spiralLoss)(p, xs, ys);
     const v2 = zip(v, g, (vi, gi) => wg.core.add(wg.core.mul(vi, momentum), gi));
     const p2 = zip(p, v2, (pi, vi) => wg.core.sub(pi, wg.core.mul(vi, lr)));
     return { loss, params: p2, velocity: v2 };
-  });
+  };
+  const cpuStep = wg.jit(trainStep);
+  const gpuStep = backend === "webgpu" ? gpuJit(trainStep) : undefined;
+  const step = async (...args: Parameters<typeof trainStep>) => (gpuStep ? gpuStep(...args) : cpuStep(...args));
 
   const forwardNodes = topoSort([spiralLoss(params, points, onehot).node]).length;
   log(`model: MLP 2 → 32 → 32 → ${CLASSES} (tanh), ${n} spiral points in 3 classes, batch dim "B" = ${n}`);
-  log(`graph: forward + loss has ${forwardNodes} nodes; one training step (loss, gradient, momentum update) is one jit program`);
+  log(`graph: forward + loss has ${forwardNodes} nodes; one training step (loss, gradient, momentum update) is one ${backend === "webgpu" ? "WebGPU program" : "jit program on the CPU interpreter"}`);
 
   let firstLoss = NaN;
   let finalLoss = NaN;
   for (let i = 1; i <= steps; i++) {
-    const out = step(params, velocity, points, onehot);
+    const out = await step(params, velocity, points, onehot);
     params = out.params;
     velocity = out.velocity;
     finalLoss = wg.item(out.loss);
@@ -69,6 +75,7 @@ export function runDemo({ steps, seed, log }: DemoOptions): DemoResult {
   const trainAccuracy = accuracyOn(x, labels);
   const accuracy = accuracyOn(heldOut.x, heldOut.labels);
   const seconds = (performance.now() - started) / 1000;
-  log(`loss ${firstLoss.toFixed(4)} → ${finalLoss.toFixed(4)} in ${steps} steps; accuracy ${(trainAccuracy * 100).toFixed(1)}% on the training points, ${(accuracy * 100).toFixed(1)}% on held-out points (chance 33.3%); ${seconds.toFixed(1)} s on the CPU interpreter (jit traced ${step.traces}×)`);
+  const where = gpuStep ? `WebGPU (${(await [...gpuStep.programs.values()][0]!).graph.kernels.length} kernels a step)` : `the CPU interpreter`;
+  log(`loss ${firstLoss.toFixed(4)} → ${finalLoss.toFixed(4)} in ${steps} steps; accuracy ${(trainAccuracy * 100).toFixed(1)}% on the training points, ${(accuracy * 100).toFixed(1)}% on held-out points (chance 33.3%); ${seconds.toFixed(1)} s on ${where}`);
   return { firstLoss, finalLoss, accuracy, seconds };
 }

@@ -1,17 +1,40 @@
 /**
  * @file The `wgtensor` command line.
- *   wgtensor demo [--steps N] [--seed S]   train the typed demo model on the CPU interpreter
- *   wgtensor ops                           list the primitives and their fusion roles
+ *   wgtensor demo [--steps N] [--seed S] [--backend auto|webgpu|cpu]
+ *   wgtensor info                               the WebGPU adapter, its features and limits
+ *   wgtensor profile WORKLOAD [--repeats N]     per-kernel GPU time, GFLOP/s and GB/s
+ *   wgtensor compile WORKLOAD --emit-wgsl DIR   write the generated kernels
+ *   wgtensor ops                                the primitives and their fusion roles
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { registry } from "../dsl/ops/registry.js";
+import { compileGraph } from "../compiler/compile.js";
+import { trace } from "../dsl/transforms.js";
+import { fromFlat } from "../runtime/cpu/array.js";
+import { sizeOf } from "../runtime/cpu/view.js";
+import { gpu, NoAdapterError, type GpuContext } from "../runtime/webgpu/device.js";
+import { compileProgram } from "../runtime/webgpu/jit.js";
 import { runDemo } from "./demo.js";
+import { WORKLOADS, workload } from "./workloads.js";
 
 const USAGE = `usage: wgtensor <command> [options]
 
 commands:
-  demo [--steps N] [--seed S]   train a small typed model (spiral MLP) on the CPU interpreter
-  ops                           list the primitives with their fusion roles and arities
-  help                          show this text`;
+  demo [--steps N] [--seed S] [--backend auto|webgpu|cpu]
+                                 train a small typed model (spiral MLP); auto = WebGPU when an
+                                 adapter is available, else the CPU interpreter
+  info                           print the WebGPU adapter, its features and limits
+  profile WORKLOAD [--repeats N] per-kernel GPU time (timestamp queries), GFLOP/s and GB/s
+  compile WORKLOAD --emit-wgsl DIR
+                                 write the generated WGSL kernels (with a header naming the
+                                 graph nodes each one fuses) to DIR
+  ops                            list the primitives with their fusion roles and arities
+  help                           show this text
+
+workloads: ${Object.values(WORKLOADS)
+  .map((w) => w.usage)
+  .join("\n           ")}`;
 
 function option(args: readonly string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
@@ -21,25 +44,99 @@ function option(args: readonly string[], name: string, fallback: number): number
   return value;
 }
 
-export function main(argv: readonly string[]): number {
+function text(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith("--")) throw new Error(`${name} needs a value`);
+  return value;
+}
+
+/** The shared device, or undefined with the reason printed on one line. */
+async function tryGpu(log: (l: string) => void): Promise<GpuContext | undefined> {
+  try {
+    return await gpu();
+  } catch (error) {
+    if (!(error instanceof NoAdapterError)) throw error;
+    log(`wgtensor: ${error.message}`);
+    return undefined;
+  }
+}
+
+export async function main(argv: readonly string[], log: (line: string) => void = console.log): Promise<number> {
   const [command = "help", ...args] = argv;
   switch (command) {
-    case "demo":
-      runDemo({ steps: option(args, "--steps", 300), seed: option(args, "--seed", 0), log: (l) => console.log(l) });
-      return 0;
-    case "ops": {
-      for (const def of Object.values(registry())) {
-        console.log(`${def.name.padEnd(10)} ${def.role.padEnd(12)} arity ${def.arity}`);
+    case "demo": {
+      const choice = text(args, "--backend") ?? "auto";
+      if (!["auto", "webgpu", "cpu"].includes(choice)) throw new Error(`--backend must be auto, webgpu or cpu, got "${choice}"`);
+      let backend: "cpu" | "webgpu" = "cpu";
+      if (choice !== "cpu") {
+        const ctx = await tryGpu(log);
+        if (ctx) backend = "webgpu";
+        else if (choice === "webgpu") return 1;
+        else log("wgtensor: falling back to the CPU interpreter");
       }
+      await runDemo({ steps: option(args, "--steps", 300), seed: option(args, "--seed", 0), log, backend });
+      return 0;
+    }
+    case "info": {
+      const ctx = await tryGpu(log);
+      if (!ctx) return 1;
+      const { info } = ctx;
+      log(`adapter: ${info.description || info.vendor} (${info.vendor}, ${info.architecture}) via Dawn backend=${info.backend}`);
+      log(`features: ${info.features.join(", ")}`);
+      for (const [name, value] of Object.entries(info.limits)) log(`  ${name.padEnd(36)} ${value}`);
+      return 0;
+    }
+    case "profile": {
+      const w = workload(args[0] ?? "matmul");
+      const ctx = await tryGpu(log);
+      if (!ctx) return 1;
+      const program = trace((...xs) => w.fn(...xs), w.specs);
+      const compiled = await compileProgram(program, { context: ctx });
+      const inputs = w.specs.map((s, i) => {
+        const n = sizeOf(s.shape as number[]);
+        const data = new Float32Array(n);
+        for (let k = 0; k < n; k++) data[k] = Math.sin(k * 0.37 + i) * 0.5;
+        return fromFlat(data, "float32", s.shape as number[]);
+      });
+      await compiled.run(inputs);
+      const timings = await compiled.profile(inputs, option(args, "--repeats", 5));
+      log(`${w.name}: ${w.describe}; ${timings.length} kernel(s) on ${ctx.info.description || ctx.info.vendor}`);
+      log(`${"kernel".padEnd(22)} ${"kind".padEnd(11)} ${"ms".padStart(9)} ${"GFLOP/s".padStart(9)} ${"GB/s".padStart(8)}`);
+      let total = 0;
+      for (const t of timings) {
+        total += t.milliseconds;
+        const gflops = t.flops > 0 ? (t.flops / t.milliseconds / 1e6).toFixed(2) : "-";
+        log(`${t.name.padEnd(22)} ${t.kind.padEnd(11)} ${t.milliseconds.toFixed(3).padStart(9)} ${gflops.padStart(9)} ${(t.bytes / t.milliseconds / 1e6).toFixed(2).padStart(8)}`);
+      }
+      log(`total ${total.toFixed(3)} ms (median of ${option(args, "--repeats", 5)} runs per kernel; GB/s counts each buffer a kernel binds once)`);
+      compiled.dispose();
+      return 0;
+    }
+    case "compile": {
+      const w = workload(args[0] ?? "block:2,16,64,4");
+      const dir = text(args, "--emit-wgsl");
+      if (!dir) throw new Error("compile: --emit-wgsl DIR is required");
+      const program = trace((...xs) => w.fn(...xs), w.specs);
+      const graph = compileGraph(program.outputs, { maxStorageBuffers: 8 });
+      mkdirSync(dir, { recursive: true });
+      for (const k of graph.kernels) writeFileSync(path.join(dir, `${k.name}.wgsl`), k.wgsl);
+      log(`${w.name}: ${graph.kernels.length} kernel(s) written to ${dir}: ${graph.kernels.map((k) => k.name).join(", ")}`);
+      log(`memory plan: ${graph.memory.slotBytes.length} pooled buffer(s), ${graph.memory.pooledBytes} bytes (${graph.memory.unpooledBytes} without reuse)`);
+      return 0;
+    }
+    case "ops": {
+      for (const def of Object.values(registry())) log(`${def.name.padEnd(10)} ${def.role.padEnd(12)} arity ${def.arity}`);
       return 0;
     }
     case "help":
     case "--help":
     case "-h":
-      console.log(USAGE);
+      log(USAGE);
       return 0;
     default:
-      console.error(`wgtensor: unknown command "${command}"\n\n${USAGE}`);
+      log(`wgtensor: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
 }

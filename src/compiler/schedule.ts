@@ -233,7 +233,7 @@ function prologueOf(
   for (const n of region) {
     if (n === base) continue;
     if (perRow.has(n) && (outputs.has(n) || (consumers.get(n) ?? []).some((u) => !region.has(u)))) return undefined;
-    if (roleOf(n) !== "movement" || !n.inputs.some((i) => region.has(i))) continue;
+    if (roleOf(n) !== "movement" || !n.inputs.some((i) => perRow.has(i))) continue;
     if (n.op !== "expand" || !sameShape(n.inputs[0]!.shape, rowShape) || !sameShape(n.shape, base.shape)) return undefined;
   }
   if ((consumers.get(base) ?? []).some((u) => !chain.has(u) && u !== c) || outputs.has(base)) return undefined;

@@ -37,7 +37,6 @@ export const dot: OpDef<"dot"> = {
         row.fill(0);
         for (let p = 0; p < k; p++) {
           const v = x[xb + i * k + p]!;
-          if (v === 0) continue;
           const yr = yb + p * n;
           for (let j = 0; j < n; j++) row[j]! += v * y[yr + j]!;
         }

@@ -8,6 +8,7 @@ import type { Node } from "../../../dsl/node.js";
 import { sizeOf } from "../../../runtime/cpu/view.js";
 import type { KernelPlan } from "../../schedule.js";
 import { KernelWriter } from "../expr.js";
+import type { GpuContext } from "../../../runtime/webgpu/device.js";
 import { linearIndex } from "../indexing.js";
 import { assemble, MAX_GROUPS, unravelInto, writeEpilogue, type GeneratedKernel } from "./common.js";
 import { opDef } from "../../../dsl/ops/registry.js";
@@ -21,9 +22,28 @@ export interface DotTiling {
   /** Workgroup size along n (x) and m (y). */
   readonly wx: number;
   readonly wy: number;
+  /**
+   * The template (see `tiledDotKernel`): "loop" is the original loop-over-arrays kernel;
+   * "registers" (the default), "subgroup" and "workgroup" unroll the tile into scalars.
+   * A matmul with a normalisation prologue always uses "loop".
+   */
+  readonly variant?: DotVariant;
+  /** subgroup: lanes that share A's rows (≤ the subgroup size; default min(8, tm)). */
+  readonly lanes?: number;
+  /** workgroup: depth along k of the tiles staged in workgroup memory (default 8). */
+  readonly bk?: number;
+  /** registers/subgroup: k steps per loop iteration (default 1). */
+  readonly unrollK?: number;
+  /** Which output dim varies fastest over workgroups: "nm" (default: n, along x) or "mn". */
+  readonly order?: "nm" | "mn";
 }
 
-export const DEFAULT_DOT_TILING: DotTiling = { tm: 4, tn: 4, wx: 8, wy: 8 };
+/**
+ * Safe on any adapter (no subgroups, no workgroup memory). On lavapipe at 512³ it is the
+ * fastest such tiling: one 8-lane SIMD row of threads per workgroup, 8×8 accumulators each.
+ * `dotTilingFor` / `tuneDot` pick per adapter (subgroups on lavapipe, workgroup tiles on GPUs).
+ */
+export const DEFAULT_DOT_TILING: DotTiling = { tm: 8, tn: 8, wx: 8, wy: 1, variant: "registers" };
 
 export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, tiling: DotTiling = DEFAULT_DOT_TILING): GeneratedKernel {
   const { root } = plan;
@@ -36,6 +56,7 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   const batch = sizeOf(batchShape);
   if (batch > MAX_GROUPS) throw new Error(`${name}: batch ${batch} exceeds ${MAX_GROUPS} workgroups`);
   const { tm, tn, wx, wy } = tiling;
+  if (plan.reductions.length === 0 && (tiling.variant ?? "registers") !== "loop") return tiledDotKernel(plan, realized, name, tiling);
 
   const w = new KernelWriter(realized, root);
   w.open("");
@@ -142,4 +163,280 @@ function writePrologue(
     w.line(`workgroupBarrier();`);
     w.provide(r, () => `pro${p}[${w.inScope("arow") ? "arow" : "prow"}]`);
   });
+}
+
+// ------------------------------------------------------------------ tuned templates (no prologue)
+
+/** The unrolled templates' variants (see DotTiling.variant). */
+export type DotVariant = "loop" | "registers" | "subgroup" | "workgroup";
+
+/**
+ * The register-tiled templates: every thread keeps tm×tn accumulators in scalars (the k loop
+ * is unrolled over the tile, so nothing is indexed dynamically), rows and columns of a thread
+ * interleave with the workgroup's (row = block + ly + wy·i, col = block + lx + wx·j: adjacent
+ * threads touch adjacent columns), and there is no early return: loads are clamped and stores
+ * guarded, so subgroup operations and barriers stay in uniform control flow.
+ *
+ * - registers: each thread evaluates A's and B's expressions for its own rows and columns.
+ * - subgroup: A's tm rows are loaded once per subgroup, lane l taking rows l, l+L, …
+ *   (L = `lanes`), and handed to every lane with subgroupBroadcast; B is per lane as before.
+ *   On lavapipe every per-lane load is a scalar load with a bounds check per lane, so this
+ *   divides A's loads by the lane count (DESIGN.md §4); needs wy = 1 and subgroups ≥ L lanes.
+ * - workgroup: the workgroup stages a (tm·wy)×bk tile of A and a bk×(tn·wx) tile of B in
+ *   workgroup memory (each element evaluated through its expression, zero past K), then
+ *   every thread runs bk steps out of it: the classic GPU layout, for adapters with real
+ *   shared memory.
+ */
+function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, tiling: DotTiling): GeneratedKernel {
+  const c = plan.contraction!;
+  const [a, b] = c.inputs as [Node, Node];
+  const r = c.shape.length;
+  const [m, n] = [c.shape[r - 2]!, c.shape[r - 1]!];
+  const k = a.shape[r - 1]!;
+  const batchShape = c.shape.slice(0, -2);
+  const batch = sizeOf(batchShape);
+  if (batch > MAX_GROUPS) throw new Error(`${name}: batch ${batch} exceeds ${MAX_GROUPS} workgroups`);
+  const { tm, tn, wx, wy } = tiling;
+  const variant = tiling.variant ?? "registers";
+  const lanes = Math.min(tiling.lanes ?? 8, tm);
+  const unroll = Math.max(1, Math.min(tiling.unrollK ?? 1, k));
+  const bk = Math.max(1, Math.min(tiling.bk ?? 8, k));
+  if (variant === "subgroup" && (wy !== 1 || tm % lanes !== 0)) throw new Error(`${name}: the subgroup dot needs wy = 1 and tm a multiple of lanes (tm ${tm}, wy ${wy}, lanes ${lanes})`);
+  const bm = tm * wy;
+  const bn = tn * wx;
+  const groupsN = Math.ceil(n / bn);
+  const groupsM = Math.ceil(m / bm);
+  const mFast = tiling.order === "mn";
+
+  const w = new KernelWriter(realized, plan.root);
+  const extra: string[] = [];
+  w.open("");
+  w.line(`let lx = i32(lid3.x);`);
+  w.line(`let ly = i32(lid3.y);`);
+  w.line(`let nblk = i32(wid.${mFast ? "y" : "x"}) * ${bn}i;`);
+  w.line(`let mblk = i32(wid.${mFast ? "x" : "y"}) * ${bm}i;`);
+  w.line(`let bz = i32(wid.z);`);
+  const batchIdx = unravelInto(w, "bz", batchShape, "z");
+  // Rows and columns this thread owns, clamped for loading.
+  const rowOf = (i: number) => (wy === 1 ? `mblk + ${i}i` : `mblk + ly + ${wy * i}i`);
+  const colOf = (j: number) => `nblk + lx + ${wx * j}i`;
+  for (let j = 0; j < tn; j++) w.line(`let bn${j} = min(${colOf(j)}, ${n - 1}i);`);
+  if (variant === "registers") for (let i = 0; i < tm; i++) w.line(`let am${i} = min(${rowOf(i)}, ${m - 1}i);`);
+  if (variant === "subgroup") {
+    w.line(`let lane = i32(sgid) % ${lanes}i;`);
+    for (let q = 0; q < tm / lanes; q++) w.line(`let al${q} = min(mblk + lane + ${lanes * q}i, ${m - 1}i);`);
+  }
+  for (let i = 0; i < tm; i++) for (let j = 0; j < tn; j++) w.line(`var c${i}_${j} = 0.0f;`);
+
+  const fmas = (av: (i: number) => string, bv: (j: number) => string) => {
+    const bs = Array.from({ length: tn }, (_, j) => bv(j));
+    for (let i = 0; i < tm; i++) {
+      const ai = av(i);
+      for (let j = 0; j < tn; j++) w.line(`c${i}_${j} = fma(${ai}, ${bs[j]}, c${i}_${j});`);
+    }
+  };
+  // One k step reading the operands through their expressions.
+  const step = (kk: string) => {
+    const bv = (j: number) => w.value(b, [...batchIdx, kk, `bn${j}`]);
+    if (variant === "subgroup") {
+      const shared = Array.from({ length: tm / lanes }, (_, q) => w.value(a, [...batchIdx, `al${q}`, kk]));
+      const av = (i: number) => {
+        const name = w.fresh("a");
+        w.line(`let ${name} = subgroupBroadcast(${shared[Math.floor(i / lanes)]}, ${i % lanes}u);`);
+        return name;
+      };
+      fmas(av, bv);
+    } else {
+      fmas((i) => w.value(a, [...batchIdx, `am${i}`, kk]), bv);
+    }
+  };
+  const kLoop = (from: string, to: number, steps: number, body: (kk: (u: number) => string) => void, named = true) => {
+    w.open(`for (var k0 = ${from}; k0 < ${to}i; k0 += ${steps}i)`);
+    if (named) for (let u = 1; u < steps; u++) w.line(`let k${u} = k0 + ${u}i;`);
+    body((u) => (u === 0 ? "k0" : `k${u}`));
+    w.close();
+  };
+
+  if (variant === "workgroup") {
+    const threads = wx * wy;
+    extra.push(`var<workgroup> tileA: array<f32, ${bk * bm}>;`, `var<workgroup> tileB: array<f32, ${bk * bn}>;`);
+    w.line(`let li = i32(lidx);`);
+    kLoop("0i", k, bk, () => {
+      // A tile, stored k-major ([bk][bm]); consecutive threads read consecutive k of a row.
+      for (let u = 0; u * threads < bk * bm; u++) {
+        w.open(bk * bm % threads === 0 || (u + 1) * threads <= bk * bm ? "" : `if (li + ${u * threads}i < ${bk * bm}i)`);
+        w.line(`let ta${u} = li + ${u * threads}i;`);
+        w.line(`let ka${u} = k0 + ta${u} % ${bk}i;`);
+        w.line(`let ra${u} = min(mblk + ta${u} / ${bk}i, ${m - 1}i);`);
+        w.line(`let kc${u} = min(ka${u}, ${k - 1}i);`);
+        const v = w.value(a, [...batchIdx, `ra${u}`, `kc${u}`]);
+        w.line(`tileA[(ta${u} % ${bk}i) * ${bm}i + ta${u} / ${bk}i] = select(0.0f, ${v}, ka${u} < ${k}i);`);
+        w.close();
+      }
+      // B tile, [bk][bn]; consecutive threads read consecutive columns.
+      for (let u = 0; u * threads < bk * bn; u++) {
+        w.open(bk * bn % threads === 0 || (u + 1) * threads <= bk * bn ? "" : `if (li + ${u * threads}i < ${bk * bn}i)`);
+        w.line(`let tb${u} = li + ${u * threads}i;`);
+        w.line(`let kb${u} = k0 + tb${u} / ${bn}i;`);
+        w.line(`let cb${u} = min(nblk + tb${u} % ${bn}i, ${n - 1}i);`);
+        w.line(`let kd${u} = min(kb${u}, ${k - 1}i);`);
+        const v = w.value(b, [...batchIdx, `kd${u}`, `cb${u}`]);
+        w.line(`tileB[tb${u}] = select(0.0f, ${v}, kb${u} < ${k}i);`);
+        w.close();
+      }
+      w.line(`workgroupBarrier();`);
+      w.open(`for (var kt = 0i; kt < ${bk}i; kt++)`);
+      const shared = (expr: string) => {
+        const name = w.fresh("t");
+        w.line(`let ${name} = ${expr};`);
+        return name;
+      };
+      fmas(
+        (i) => shared(`tileA[kt * ${bm}i + ${wy === 1 ? `${i}i` : `ly + ${wy * i}i`}]`),
+        (j) => shared(`tileB[kt * ${bn}i + lx + ${wx * j}i]`),
+      );
+      w.close();
+      w.line(`workgroupBarrier();`);
+    }, false);
+  } else {
+    const main = k - (k % unroll);
+    if (main > 0) kLoop("0i", main, unroll, (kk) => Array.from({ length: unroll }, (_, u) => step(kk(u))));
+    if (main < k) kLoop(`${main}i`, k, 1, (kk) => step(kk(0)));
+  }
+
+  // Epilogue: the accumulators into an array, one guarded store (with the fused chain) each.
+  w.line(`var acc = array<f32, ${tm * tn}>(${Array.from({ length: tm * tn }, (_, x) => `c${Math.floor(x / tn)}_${x % tn}`).join(", ")});`);
+  w.open(`for (var i = 0i; i < ${tm}i; i++)`);
+  w.line(`let om = ${wy === 1 ? "mblk + i" : `mblk + ly + ${wy}i * i`};`);
+  w.line(`if (om >= ${m}i) { break; }`);
+  w.open(`for (var j = 0i; j < ${tn}i; j++)`);
+  w.line(`let on = nblk + lx + ${wx}i * j;`);
+  w.open(`if (on < ${n}i)`);
+  w.line(`let pos = ${linearIndex([...batchIdx, "om", "on"], c.shape)};`);
+  writeEpilogue(w, plan, `acc[i * ${tn}i + j]`, "pos");
+  w.close();
+  w.close();
+  w.close();
+  const body = w.close();
+  const builtins = [
+    "@builtin(workgroup_id) wid: vec3u",
+    "@builtin(local_invocation_id) lid3: vec3u",
+    ...(variant === "workgroup" ? ["@builtin(local_invocation_index) lidx: u32"] : []),
+    ...(variant === "subgroup" ? ["@builtin(subgroup_invocation_id) sgid: u32"] : []),
+  ];
+  const wgsl = assemble(w, plan, name, `@compute @workgroup_size(${wx}, ${wy}, 1)\nfn main(${builtins.join(", ")}) {`, body, extra);
+  return {
+    name,
+    wgsl: variant === "subgroup" ? `enable subgroups;\n${wgsl}` : wgsl,
+    bindings: w.bindings.map((x) => x.node),
+    workgroups: mFast ? [groupsM, groupsN, batch] : [groupsN, groupsM, batch],
+    plan,
+    fused: [...w.fused],
+    flops: 2 * batch * m * n * k,
+  };
+}
+
+// ------------------------------------------------------------------ choosing a tiling
+
+/** What `dotTilingFor` needs to know about a device. */
+export type DotDevice = Pick<GpuContext, "device" | "adapter">;
+
+/** lavapipe (llvmpipe's Vulkan; 8 f32 lanes per subgroup with AVX2): measured, see bench/. */
+export const LAVAPIPE_DOT_TILING: DotTiling = { tm: 16, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 };
+/** lavapipe without the subgroups feature. */
+export const LAVAPIPE_PLAIN_DOT_TILING: DotTiling = { tm: 8, tn: 8, wx: 8, wy: 1, variant: "registers" };
+/** Adapters with real workgroup memory: a 64×64 block per 16×16 threads, staged 16 deep. */
+export const GPU_DOT_TILING: DotTiling = { tm: 4, tn: 4, wx: 16, wy: 16, variant: "workgroup", bk: 16 };
+
+const isSoftware = (adapter: GPUAdapter) => /llvmpipe|lavapipe|swiftshader/i.test(`${adapter.info.description} ${adapter.info.device}`) || adapter.info.architecture === "software";
+
+function subgroupLanes(d: DotDevice): number {
+  if (!d.device.features.has("subgroups")) return 0;
+  const info = d.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number };
+  return info.subgroupMinSize ?? 0;
+}
+
+/** Whether `tiling` can run on the device at all (features, limits). */
+export function dotTilingFits(d: DotDevice, tiling: DotTiling): boolean {
+  const limits = d.device.limits;
+  if (tiling.wx * tiling.wy > limits.maxComputeInvocationsPerWorkgroup) return false;
+  if (tiling.wx > limits.maxComputeWorkgroupSizeX || tiling.wy > limits.maxComputeWorkgroupSizeY) return false;
+  if (tiling.variant === "subgroup") return tiling.wy === 1 && subgroupLanes(d) >= Math.min(tiling.lanes ?? 8, tiling.tm);
+  if (tiling.variant === "workgroup") return 4 * (tiling.bk ?? 8) * (tiling.tm * tiling.wy + tiling.tn * tiling.wx) <= limits.maxComputeWorkgroupStorageSize;
+  return true;
+}
+
+/** The table: a tiling for the device without measuring anything. */
+export function dotTilingFor(d: DotDevice): DotTiling {
+  if (isSoftware(d.adapter)) return dotTilingFits(d, LAVAPIPE_DOT_TILING) ? LAVAPIPE_DOT_TILING : LAVAPIPE_PLAIN_DOT_TILING;
+  return dotTilingFits(d, GPU_DOT_TILING) ? GPU_DOT_TILING : DEFAULT_DOT_TILING;
+}
+
+/** Tilings `tuneDot` tries (those that fit the device). */
+export const DOT_CANDIDATES: readonly DotTiling[] = [
+  LAVAPIPE_DOT_TILING,
+  { tm: 16, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
+  { tm: 8, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
+  { tm: 24, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
+  LAVAPIPE_PLAIN_DOT_TILING,
+  { tm: 4, tn: 4, wx: 8, wy: 8, variant: "registers" },
+  GPU_DOT_TILING,
+  { tm: 8, tn: 8, wx: 16, wy: 16, variant: "workgroup", bk: 8 },
+  { tm: 4, tn: 4, wx: 16, wy: 16, variant: "registers" },
+];
+
+const tuned = new WeakMap<GPUDevice, Promise<DotTiling>>();
+
+/**
+ * Measure the candidates once per device on a size×size×size matmul (GPU time from timestamp
+ * queries, best of `repeats`) and remember the fastest; falls back to the table without
+ * timestamp queries. `onResult` sees every measurement (GFLOP/s).
+ */
+export function tuneDot(
+  ctx: GpuContext,
+  options: { readonly size?: number; readonly repeats?: number; readonly candidates?: readonly DotTiling[]; readonly onResult?: (t: DotTiling, gflops: number) => void } = {},
+): Promise<DotTiling> {
+  let hit = tuned.get(ctx.device);
+  if (!hit) {
+    hit = measure(ctx, options);
+    tuned.set(ctx.device, hit);
+  }
+  return hit;
+}
+
+async function measure(
+  ctx: GpuContext,
+  options: { readonly size?: number; readonly repeats?: number; readonly candidates?: readonly DotTiling[]; readonly onResult?: (t: DotTiling, gflops: number) => void },
+): Promise<DotTiling> {
+  if (!ctx.device.features.has("timestamp-query")) return dotTilingFor(ctx);
+  // Loaded here: the runtime imports the compiler, so a static import would be a cycle.
+  const [{ compileProgram }, { trace, spec }, core, { fromFlat }] = await Promise.all([
+    import("../../../runtime/webgpu/jit.js"),
+    import("../../../dsl/transforms.js"),
+    import("../../../dsl/core.js"),
+    import("../../../runtime/cpu/array.js"),
+  ]);
+  const size = options.size ?? 512;
+  const repeats = options.repeats ?? 3;
+  const program = trace((x, y) => core.matmul(x, y), [spec([size, size]), spec([size, size])]);
+  const values = () => fromFlat(Float32Array.from({ length: size * size }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), "float32", [size, size]);
+  const args = [values(), values()];
+  let best: { tiling: DotTiling; ms: number } | undefined;
+  for (const tiling of (options.candidates ?? DOT_CANDIDATES).filter((t) => dotTilingFits(ctx, t))) {
+    try {
+      const prog = await compileProgram(program, { dotTiling: tiling, context: ctx });
+      try {
+        await prog.profile(args, 1);
+        let ms = Infinity;
+        for (let r = 0; r < repeats; r++) ms = Math.min(ms, (await prog.profile(args, 1)).reduce((s, t) => s + t.milliseconds, 0));
+        options.onResult?.(tiling, (2 * size ** 3) / ms / 1e6);
+        if (!best || ms < best.ms) best = { tiling, ms };
+      } finally {
+        prog.dispose();
+      }
+    } catch {
+      // A candidate the device rejects is skipped.
+    }
+  }
+  return best?.tiling ?? dotTilingFor(ctx);
 }

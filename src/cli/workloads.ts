@@ -1,0 +1,106 @@
+/**
+ * @file Named workloads for `wgtensor profile` and `wgtensor compile`: small programs whose
+ * kernels are worth looking at (a matmul, a layerNorm, a copy for scale, attention, a whole
+ * transformer block). Each is a traced function with its input specs.
+ */
+import * as core from "../dsl/core.js";
+import * as nn from "../dsl/nn/index.js";
+import type { AnyTensor } from "../dsl/tensor.js";
+import { spec, type Spec } from "../dsl/transforms.js";
+import { Key } from "../runtime/random/threefry.js";
+import { normal } from "../dsl/api/creation.js";
+import { realize } from "../dsl/realize.js";
+import { bind } from "../dsl/bind.js";
+
+export interface Workload {
+  readonly name: string;
+  readonly describe: string;
+  readonly specs: readonly Spec[];
+  readonly fn: (...xs: AnyTensor[]) => AnyTensor;
+}
+
+const int = (text: string | undefined, fallback: number, what: string): number => {
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`workload: ${what} must be a positive integer, got "${text}"`);
+  return n;
+};
+
+/** A parameter as a constant buffer (realized now, so kernels read it rather than recompute it). */
+function param(key: Key, shape: readonly number[], std: number): AnyTensor {
+  return bind("constant", [], { value: realize(normal(key, shape as number[], std)) });
+}
+
+export const WORKLOADS: Record<string, { readonly usage: string; readonly make: (args: readonly string[]) => Workload }> = {
+  matmul: {
+    usage: "matmul[:N] (N×N·N×N, default 1024)",
+    make: ([n]) => {
+      const size = int(n, 1024, "N");
+      return { name: `matmul ${size}³`, describe: "fp32 matmul", specs: [spec([size, size]), spec([size, size])], fn: (a, b) => core.matmul(a!, b!) };
+    },
+  },
+  layernorm: {
+    usage: "layernorm[:ROWS,C] (default 1576,768)",
+    make: ([r, c]) => {
+      const rows = int(r, 1576, "ROWS");
+      const ch = int(c, 768, "C");
+      const k = Key.fromSeed(0).split(2);
+      const params = { weight: param(k[0]!, [ch], 1), bias: param(k[1]!, [ch], 1) };
+      return { name: `layerNorm ${rows}×${ch}`, describe: "LayerNorm over the last dim", specs: [spec([rows, ch])], fn: (x) => nn.layerNorm(x!, params) };
+    },
+  },
+  copy: {
+    usage: "copy[:N] (N elements, default 1576·768)",
+    make: ([n]) => {
+      const size = int(n, 1576 * 768, "N");
+      return { name: `copy ${size}`, describe: "a plain elementwise pass (−x), for scale", specs: [spec([size])], fn: (x) => core.neg(x!) };
+    },
+  },
+  attention: {
+    usage: "attention[:HEADS,L,D] (default 24,197,64)",
+    make: ([h, l, d]) => {
+      const [heads, len, dim] = [int(h, 24, "HEADS"), int(l, 197, "L"), int(d, 64, "D")];
+      return {
+        name: `attention ${heads}×${len}×${dim}`,
+        describe: "softmax(QKᵀ/√d)V",
+        specs: [spec([heads, len, dim]), spec([heads, len, dim]), spec([heads, len, dim])],
+        fn: (q, k, v) => nn.scaledDotProductAttention(q!, k!, v!),
+      };
+    },
+  },
+  block: {
+    usage: "block[:B,L,C,HEADS] (a CLIP ViT block; default 8,197,768,12)",
+    make: ([b, l, c, h]) => {
+      const [batch, len, ch, heads] = [int(b, 8, "B"), int(l, 197, "L"), int(c, 768, "C"), int(h, 12, "HEADS")];
+      const k = Key.fromSeed(1).split(12);
+      const p = {
+        ln1: { weight: param(k[0]!, [ch], 1), bias: param(k[1]!, [ch], 0.1) },
+        attn: {
+          inProjWeight: param(k[2]!, [3 * ch, ch], 1 / Math.sqrt(ch)),
+          inProjBias: param(k[3]!, [3 * ch], 0.02),
+          outProj: { weight: param(k[4]!, [ch, ch], 1 / Math.sqrt(ch)), bias: param(k[5]!, [ch], 0.02) },
+        },
+        ln2: { weight: param(k[6]!, [ch], 1), bias: param(k[7]!, [ch], 0.1) },
+        fc1: { weight: param(k[8]!, [4 * ch, ch], 1 / Math.sqrt(ch)), bias: param(k[9]!, [4 * ch], 0.02) },
+        fc2: { weight: param(k[10]!, [ch, 4 * ch], 1 / Math.sqrt(4 * ch)), bias: param(k[11]!, [ch], 0.02) },
+      };
+      return {
+        name: `block ${batch}×${len}×${ch}, ${heads} heads`,
+        describe: "x + MHSA(LN₁ x); h + MLP(LN₂ h) with QuickGELU",
+        specs: [spec([batch, len, ch])],
+        fn: (x) => {
+          const hid = core.add(x!, nn.selfAttention(nn.layerNorm(x!, p.ln1), p.attn, { numHeads: heads }));
+          return core.add(hid, nn.linear(nn.quickGelu(nn.linear(nn.layerNorm(hid, p.ln2), p.fc1)), p.fc2));
+        },
+      };
+    },
+  },
+};
+
+/** "name:arg,arg" → a workload. */
+export function workload(text: string): Workload {
+  const [name = "", args = ""] = text.split(":");
+  const entry = WORKLOADS[name];
+  if (!entry) throw new Error(`unknown workload "${name}"; choose from: ${Object.values(WORKLOADS).map((w) => w.usage).join("; ")}`);
+  return entry.make(args === "" ? [] : args.split(","));
+}
