@@ -22,6 +22,8 @@ import { planMemory, type MemoryPlan, type Value } from "./memory.js";
 export interface CompileOptions {
   /** The adapter's maxStorageBuffersPerShaderStage (fusion never exceeds it). */
   readonly maxStorageBuffers?: number;
+  /** The adapter's maxComputeWorkgroupStorageSize (attention keeps a row of scores there). */
+  readonly maxWorkgroupBytes?: number;
   readonly dotTiling?: DotTiling;
   readonly rowThreads?: number;
   readonly onRewrite?: RewriteOptions["onFire"];
@@ -80,7 +82,7 @@ function generate(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, o
     case "conv":
       return convKernel(plan, realized, name);
     case "attention":
-      return attentionKernel(plan, realized, name);
+      return attentionKernel(plan, realized, name, options.maxWorkgroupBytes);
   }
 }
 

@@ -239,17 +239,18 @@ export function pad(x: AnyTensor, pads: Pads, value = 0): AnyTensor {
   return bind("pad", [x], { pads: pads.map(([lo, hi]) => [lo, hi] as const), value });
 }
 
-/** Pad where positive, crop where negative. */
+/** Pad where positive, crop where negative (a crop may take a dim down to nothing). */
 export function padOrCrop(x: AnyTensor, pads: Pads): AnyTensor {
-  const crop = pads.some(([lo, hi]) => lo < 0 || hi < 0);
-  const cropped = crop
-    ? slice(
-        x,
-        pads.map(([lo]) => Math.max(-lo, 0)),
-        pads.map(([, hi], d) => x.shape[d]! - Math.max(-hi, 0)),
-      )
-    : x;
-  const grow = pads.map(([lo, hi]) => [Math.max(lo, 0), Math.max(hi, 0)] as const);
+  const starts = pads.map(([lo], d) => Math.min(Math.max(-lo, 0), x.shape[d]!));
+  const ends = pads.map(([, hi], d) => Math.max(x.shape[d]! - Math.max(-hi, 0), starts[d]!));
+  const cropped = pads.some(([lo, hi]) => lo < 0 || hi < 0) ? slice(x, starts, ends) : x;
+  // Grow back to n + lo + hi, whatever the crop left.
+  const grow = pads.map(([lo, hi], d): [number, number] => {
+    const target = Math.max(x.shape[d]! + lo + hi, 0);
+    const kept = ends[d]! - starts[d]!;
+    const before = Math.min(Math.max(lo, 0), Math.max(target - kept, 0));
+    return [before, Math.max(target - kept - before, 0)];
+  });
   return grow.some(([lo, hi]) => lo > 0 || hi > 0) ? pad(cropped, grow) : cropped;
 }
 

@@ -18,7 +18,8 @@ export function castScalar(value: number, dtype: DType): number {
     case "float32":
       return Math.fround(value);
     case "int32":
-      return Number.isNaN(value) ? 0 : Math.trunc(value) | 0;
+      // Toward zero, then clamped to the i32 range (WGSL's f32 → i32 conversion); NaN → 0.
+      return Number.isNaN(value) ? 0 : Math.min(Math.max(Math.trunc(value), -2147483648), 2147483647);
     case "bool":
       return value !== 0 ? 1 : 0;
   }

@@ -22,9 +22,9 @@ export function realize(t: AnyTensor): CpuArray {
   return value!;
 }
 
-/** The elements in row-major order (Float32Array, Int32Array, or Uint8Array for bool). */
+/** A copy of the elements in row-major order (Float32Array, Int32Array, or Uint8Array for bool). */
 export function data(t: AnyTensor): Storage {
-  return materialize(realize(t));
+  return materialize(realize(t)).slice();
 }
 
 export type Nested = number | Nested[];

@@ -296,6 +296,13 @@ describe("binary primitives", () => {
     expectSame(data(y), [3, 4, 5]);
     expectSame(data(core.less(x, 2)), [1, 0, 0]);
     expect(core.less(x, 2).dtype).toBe("bool");
+    // a fraction never silently becomes an int32
+    expect(() => core.add(n, 2.5)).toThrow(/add: 2\.5 is not an int32 value/);
+    expect(() => core.maximum(0.5, n)).toThrow(/maximum: 0\.5 is not an int32 value/);
+    // against another number a scalar lifts to float32
+    const w = core.where(bt([2], [1, 0]), 1, 0);
+    expect(w.dtype).toBe("float32");
+    expectSame(data(w), [1, 0]);
   });
 
   it("NaN propagates through max; NaN compares false; NaN ≠ NaN", () => {

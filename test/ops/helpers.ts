@@ -34,6 +34,29 @@ export function ravel(idx: readonly number[], shape: readonly number[]): number 
   return p;
 }
 
+export function primeFactors(n: number): number[] {
+  const out: number[] = [];
+  for (let p = 2; n > 1; p++) {
+    while (n % p === 0) {
+      out.push(p);
+      n /= p;
+    }
+  }
+  return out;
+}
+
+/** A random shape of `size` elements with rank in [0, 4] (rank 0 only for size 1). */
+export function factorShape(size: number, seeds: readonly number[]): number[] {
+  const factors = primeFactors(size);
+  const rank = Math.max(Math.min(seeds[0]! % 5, 4), factors.length === 0 ? 0 : 1);
+  const dims = new Array<number>(rank).fill(1);
+  factors.forEach((f, i) => {
+    const d = seeds[(i + 1) % seeds.length]! % rank;
+    dims[d]! *= f;
+  });
+  return dims;
+}
+
 // ---------------------------------------------------------------- tensors
 
 export function ft(shape: readonly number[], values: ArrayLike<number>): AnyTensor {
@@ -70,7 +93,7 @@ export function int32(): fc.Arbitrary<number> {
   return fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 }
 
-export function valuesArb(n: number, elem: fc.Arbitrary<number>): fc.Arbitrary<number[]> {
+export function valuesArb<T = number>(n: number, elem: fc.Arbitrary<T>): fc.Arbitrary<T[]> {
   return fc.array(elem, { minLength: n, maxLength: n });
 }
 

@@ -12,6 +12,7 @@ import type { AnyTensor } from "../../src/dsl/tensor.js";
 import {
   distinct,
   expectSame,
+  factorShape,
   flatOf,
   ft,
   nestedFromFlat,
@@ -51,29 +52,6 @@ const permArb = (rank: number) =>
     }
     return perm;
   });
-
-function primeFactors(n: number): number[] {
-  const out: number[] = [];
-  for (let p = 2; n > 1; p++) {
-    while (n % p === 0) {
-      out.push(p);
-      n /= p;
-    }
-  }
-  return out;
-}
-
-/** A random shape of `size` elements with rank in [0, 4] (rank 0 only for size 1). */
-function factorShape(size: number, seeds: readonly number[]): number[] {
-  const factors = primeFactors(size);
-  const rank = Math.max(Math.min(seeds[0]! % 5, 4), factors.length === 0 ? 0 : 1);
-  const dims = new Array<number>(rank).fill(1);
-  factors.forEach((f, i) => {
-    const d = seeds[(i + 1) % seeds.length]! % rank;
-    dims[d]! *= f;
-  });
-  return dims;
-}
 
 describe("permute", () => {
   it("equals the reference, and permuting back by the inverse is the identity", () => {

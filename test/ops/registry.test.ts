@@ -74,6 +74,12 @@ describe("registry", () => {
       expect(typeof def.vjp).toBe("function");
     });
 
+    it("has a lowering of the kind its fusion role calls for", () => {
+      const def = registry()[name];
+      expect(typeof def.lower).toBe("object");
+      expect((def.lower as { kind: string }).kind).toBe(def.role);
+    });
+
     it("has the expected role and arity", () => {
       const def = registry()[name];
       expect([def.role, def.arity]).toEqual([...EXPECTED[name]]);

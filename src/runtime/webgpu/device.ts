@@ -16,6 +16,8 @@ export interface GpuContext {
 
 export interface AdapterSummary {
   readonly backend: string;
+  /** A CPU implementation (lavapipe, llvmpipe, SwiftShader): kernels are tuned differently. */
+  readonly software: boolean;
   readonly vendor: string;
   readonly architecture: string;
   readonly description: string;
@@ -59,8 +61,10 @@ function summarize(adapter: GPUAdapter, backend: string): AdapterSummary {
   const info = adapter.info;
   const limits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) limits[name] = Number(adapter.limits[name]);
+  const text = `${info.vendor} ${info.architecture} ${info.description} ${info.device}`.toLowerCase();
   return {
     backend,
+    software: /llvmpipe|lavapipe|swiftshader|software/.test(text),
     vendor: info.vendor,
     architecture: info.architecture,
     description: info.description,

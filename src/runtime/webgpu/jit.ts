@@ -20,7 +20,14 @@ export interface GpuCompileOptions extends Omit<CompileOptions, "maxStorageBuffe
 
 export async function compileProgram(program: Program, options: GpuCompileOptions = {}): Promise<WebGpuProgram> {
   const ctx = options.context ?? (await gpu());
-  const graph = compileGraph(program.outputs, { ...options, maxStorageBuffers: ctx.info.limits.maxStorageBuffersPerShaderStage ?? 8 });
+  const graph = compileGraph(program.outputs, {
+    // On CPU adapters the matmul template beats the fused attention kernel by about 5×
+    // (scores, then softmax as the second matmul's prologue: two dispatches).
+    noAttention: ctx.info.software,
+    ...options,
+    maxStorageBuffers: ctx.info.limits.maxStorageBuffersPerShaderStage ?? 8,
+    maxWorkgroupBytes: ctx.info.limits.maxComputeWorkgroupStorageSize ?? 16384,
+  });
   return WebGpuProgram.create(ctx, graph, program.inputs);
 }
 

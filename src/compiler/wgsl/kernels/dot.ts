@@ -69,10 +69,7 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   w.line(`let bz = i32(gid.z);`);
   const batchIdx = unravelInto(w, "bz", batchShape, "z");
   const extra: string[] = [];
-  if (phases.length > 0) {
-    if (batchShape.length > 0) throw new Error(`${name}: a matmul prologue needs a 2-D matmul`);
-    writePrologue(w, plan, { m, k, rows: tm * wy, threads: wx * wy }, extra);
-  }
+  if (phases.length > 0) writePrologue(w, plan, { m, k, rows: tm * wy, threads: wx * wy }, extra);
   w.line(`var acc: array<array<f32, ${tn}>, ${tm}>;`);
   w.line(`var av: array<f32, ${tm}>;`);
   w.line(`var bv: array<f32, ${tn}>;`);
@@ -147,7 +144,8 @@ function writePrologue(
     w.line(`var pacc${p} = ${lower.identity(r.dtype)};`);
     w.open(`if (part < ${parts}i)`);
     w.open(`for (var pk = part; pk < ${k}i; pk += ${parts}i)`);
-    const index = unravelIndex(`(pm * ${k}i + pk)`, base.shape);
+    // The operand's row-major position (batch bz, row pm, column pk) is the base's too.
+    const index = unravelIndex(`((bz * ${m}i + pm) * ${k}i + pk)`, base.shape);
     w.line(`pacc${p} = ${lower.combine(`pacc${p}`, w.value(r.inputs[0]!, index))};`);
     w.close();
     w.close();
