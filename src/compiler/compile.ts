@@ -17,6 +17,7 @@ import { dotKernel, type DotTiling } from "./wgsl/kernels/dot.js";
 import { elementwiseKernel } from "./wgsl/kernels/elementwise.js";
 import { rowKernel } from "./wgsl/kernels/row.js";
 import { attentionKernel } from "./wgsl/kernels/attention.js";
+import { debug, DEBUG_LEVEL, showGraph } from "./debug.js";
 import { planMemory, type MemoryPlan, type Value } from "./memory.js";
 
 export interface CompileOptions {
@@ -44,7 +45,11 @@ export function bytesOf(node: Node): number {
 }
 
 export function compileGraph(outputs: readonly Node[], options: CompileOptions = {}): CompiledGraph {
-  const simplified = rewrite(foldConstants(outputs), SIMPLIFY_RULES, options.onRewrite ? { onFire: options.onRewrite } : {});
+  const folded = foldConstants(outputs);
+  debug(2, () => `graph after constant folding:\n${showGraph(folded)}`);
+  const onFire = options.onRewrite ?? (DEBUG_LEVEL >= 4 ? (rule: string, before: Node, after: Node) => debug(4, () => `rule ${rule}: ${before.op}#${before.id} → ${after.op}#${after.id}`) : undefined);
+  const simplified = rewrite(folded, SIMPLIFY_RULES, onFire ? { onFire } : {});
+  debug(2, () => `graph after simplification:\n${showGraph(simplified)}`);
   const limit = options.maxStorageBuffers ?? 8;
   const forceRealize = new Set<Node>();
   for (let attempt = 0; ; attempt++) {
@@ -62,10 +67,12 @@ export function compileGraph(outputs: readonly Node[], options: CompileOptions =
         continue;
       }
       const values = liveness(kernels, simplified);
+      debug(1, () => `compiled ${kernels.length} kernel(s): ${kernels.map((k) => `${k.name}(${k.fused.length + 1} nodes)`).join(" ")}`);
+      for (const k of kernels) debug(3, () => `${k.name}:\n${k.wgsl}`);
       return { outputs: simplified, kernels, schedule: plan, memory: planMemory(values), values };
     } catch (error) {
       if (!(error instanceof FusionConflict)) throw error;
-      if (process.env.WGT_DEBUG) console.error(`fusion conflict: ${error.node.op}#${error.node.id} [${error.node.shape}] realized=${plan.realized.has(error.node)} forced=${forceRealize.has(error.node)}`);
+      debug(2, () => `fusion conflict at ${error.node.op}#${error.node.id}: it gets a buffer, rescheduling`);
       forceRealize.add(error.node);
     }
   }

@@ -46,7 +46,9 @@ export function flatten(tree: unknown): { leaves: AnyTensor[]; def: TreeDef } {
       };
     }
     if (typeof node === "function") throw new TypeError("pytree: functions cannot be leaves");
-    return { rebuild: () => node, key: JSON.stringify(node) ?? "undefined" };
+    // Static leaves are part of the key: keep NaN, ±∞ and −0 apart from null and 0.
+    const key = typeof node === "number" && (!Number.isFinite(node) || Object.is(node, -0)) ? `#num:${Object.is(node, -0) ? "-0" : String(node)}` : JSON.stringify(node);
+    return { rebuild: () => node, key: key ?? "undefined" };
   };
   const root = build(tree);
   const count = leaves.length;

@@ -48,10 +48,22 @@ export class GraphBuilder {
   }
 }
 
+/** JSON that keeps ±∞, NaN and −0 apart (plain JSON writes all of them as null or 0). */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#num:${Object.is(v, -0) ? "-0" : String(v)}` : v,
+  );
+}
+
 /** Structural key, or undefined for nodes that must keep their identity (data, placeholders). */
 function nodeKey(op: OpName, params: unknown, inputs: readonly Node[]): string | undefined {
   if (op === "constant" || op === "input") return undefined;
-  return `${op}|${JSON.stringify(params)}|${inputs.map((n) => n.id).join(",")}`;
+  return `${op}|${JSON.stringify(params, exactNumbers)}|${inputs.map((n) => n.id).join(",")}`;
+}
+
+/** JSON writes ±∞ and NaN as null and −0 as 0: keep them apart (full(−∞) is not full(NaN)). */
+function exactNumbers(_key: string, value: unknown): unknown {
+  return typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0)) ? `#${Object.is(value, -0) ? "-0" : String(value)}` : value;
 }
 
 export function rewrite(outputs: readonly Node[], rules: readonly Rule[], options: RewriteOptions = {}): Node[] {

@@ -11,6 +11,7 @@ import { allocate, fromFlat, materialize, type CpuArray } from "../cpu/array.js"
 import { sizeOf } from "../cpu/view.js";
 import type { GpuContext } from "./device.js";
 import { GpuDeviceLostError, scoped, WgslCompileError } from "./errors.js";
+import { debug } from "../../compiler/debug.js";
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
@@ -135,6 +136,15 @@ export class WebGpuProgram {
   }
 
   async run(args: readonly CpuArray[]): Promise<CpuArray[]> {
+    const started = performance.now();
+    try {
+      return await this.runOnce(args);
+    } finally {
+      debug(1, () => `ran ${this.graph.kernels.length} kernel(s) in ${(performance.now() - started).toFixed(2)} ms (writes, dispatches, readback)`);
+    }
+  }
+
+  private async runOnce(args: readonly CpuArray[]): Promise<CpuArray[]> {
     if (this.lost) throw new GpuDeviceLostError(`WebGPU device lost: ${this.lost}`);
     const { device } = this.ctx;
     this.writeInputs(args);

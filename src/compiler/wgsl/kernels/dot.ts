@@ -70,9 +70,10 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   const batchIdx = unravelInto(w, "bz", batchShape, "z");
   const extra: string[] = [];
   if (phases.length > 0) writePrologue(w, plan, { m, k, rows: tm * wy, threads: wx * wy }, extra);
-  w.line(`var acc: array<array<f32, ${tn}>, ${tm}>;`);
-  w.line(`var av: array<f32, ${tm}>;`);
-  w.line(`var bv: array<f32, ${tn}>;`);
+  const t = w.type(c);
+  w.line(`var acc: array<array<${t}, ${tn}>, ${tm}>;`);
+  w.line(`var av: array<${t}, ${tm}>;`);
+  w.line(`var bv: array<${t}, ${tn}>;`);
   w.open(`for (var kk = 0i; kk < ${k}i; kk++)`);
   w.open(`for (var i = 0i; i < ${tm}i; i++)`);
   w.line(`let am = min(m0 + i, ${m - 1}i);`);
@@ -85,7 +86,7 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   w.close();
   w.open(`for (var i = 0i; i < ${tm}i; i++)`);
   w.open(`for (var j = 0i; j < ${tn}i; j++)`);
-  w.line(`acc[i][j] = fma(av[i], bv[j], acc[i][j]);`);
+  w.line(t === "f32" ? `acc[i][j] = fma(av[i], bv[j], acc[i][j]);` : `acc[i][j] = acc[i][j] + av[i] * bv[j];`);
   w.close();
   w.close();
   w.close();

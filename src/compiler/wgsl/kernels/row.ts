@@ -47,7 +47,7 @@ export function rowKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
     const scratch = `scratch_${type}`;
     w.line(`${scratch}[lid] = ${acc};`);
     w.line(`workgroupBarrier();`);
-    w.open(`for (var s = ${threads / 2}u; s > 0u; s = s >> 1u)`);
+    w.open(`for (var s = ${Math.floor(threads / 2)}u; s > 0u; s = s >> 1u)`);
     w.line(`if (lid < s) { ${scratch}[lid] = ${lower.combine(`${scratch}[lid]`, `${scratch}[lid + s]`)}; }`);
     w.line(`workgroupBarrier();`);
     w.close();
