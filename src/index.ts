@@ -1,6 +1,7 @@
 /**
  * @file wgtensor's public entry: typed tensors and ops, function transforms (trace, jit, grad),
- * the RNG, the CPU interpreter's read-back helpers, and the type-level shape rules.
+ * the RNG, the CPU interpreter's read-back helpers, the type-level shape rules, composites
+ * (`nn`), and the WGSL compiler with its WebGPU runtime (`gpuJit`, `compileProgram`).
  */
 export { Tensor, type AnyTensor, type FloatTensor } from "./dsl/tensor.js";
 export * from "./dsl/api/index.js";
@@ -28,4 +29,10 @@ export { registry } from "./dsl/ops/registry.js";
 export type { OpName, OpParams } from "./dsl/ops/params.js";
 export type { OpDef, FusionRole } from "./dsl/ops/def.js";
 export * as core from "./dsl/core.js";
+export * as nn from "./dsl/nn/index.js";
+export { gpu, acquire, NoAdapterError, type GpuContext, type AdapterSummary } from "./runtime/webgpu/device.js";
+export { gpuJit, compileProgram, type GpuCompileOptions } from "./runtime/webgpu/jit.js";
+export { WebGpuProgram, type KernelTiming } from "./runtime/webgpu/program.js";
+export { WgslCompileError, GpuValidationError, GpuOutOfMemoryError, GpuDeviceLostError } from "./runtime/webgpu/errors.js";
+export { compileGraph, type CompiledGraph, type CompileOptions } from "./compiler/compile.js";
 export type * from "./dsl/types/index.js";
