@@ -53,9 +53,9 @@ function text(args: readonly string[], name: string): string | undefined {
 }
 
 /** The shared device, or undefined with the reason printed on one line. */
-async function tryGpu(log: (l: string) => void): Promise<GpuContext | undefined> {
+async function tryGpu(log: (l: string) => void, features: readonly string[] = []): Promise<GpuContext | undefined> {
   try {
-    return await gpu();
+    return await gpu(features.length > 0 ? { features } : {});
   } catch (error) {
     if (!(error instanceof NoAdapterError)) throw error;
     log(`wgtensor: ${error.message}`);
@@ -83,14 +83,14 @@ export async function main(argv: readonly string[], log: (line: string) => void 
       const ctx = await tryGpu(log);
       if (!ctx) return 1;
       const { info } = ctx;
-      log(`adapter: ${info.description || info.vendor} (${info.vendor}, ${info.architecture}) via Dawn backend=${info.backend}`);
+      log(`adapter: ${info.description || info.vendor} (${info.vendor}, ${info.architecture}) via Dawn backend=${info.backend}${info.software ? ", a CPU implementation" : ""}`);
       log(`features: ${info.features.join(", ")}`);
       for (const [name, value] of Object.entries(info.limits)) log(`  ${name.padEnd(36)} ${value}`);
       return 0;
     }
     case "profile": {
       const w = workload(args[0] ?? "matmul");
-      const ctx = await tryGpu(log);
+      const ctx = await tryGpu(log, ["timestamp-query"]);
       if (!ctx) return 1;
       const program = trace((...xs) => w.fn(...xs), w.specs);
       const compiled = await compileProgram(program, { context: ctx });
