@@ -9,6 +9,7 @@ import { sizeOf } from "../runtime/cpu/view.js";
 import { rewrite, type RewriteOptions } from "./passes/rewrite.js";
 import { SIMPLIFY_RULES } from "./passes/simplify.js";
 import { foldConstants } from "./passes/fold.js";
+import { CONV_AS_MATMUL } from "./passes/lower-conv.js";
 import { schedule, type KernelPlan, type Schedule } from "./schedule.js";
 import { FusionConflict } from "./wgsl/expr.js";
 import type { GeneratedKernel } from "./wgsl/kernels/common.js";
@@ -28,6 +29,8 @@ export interface CompileOptions {
   readonly dotTiling?: DotTiling;
   readonly rowThreads?: number;
   readonly onRewrite?: RewriteOptions["onFire"];
+  /** Patchify and pointwise convolutions as matmuls (default true). */
+  readonly convAsMatmul?: boolean;
   /** Compile softmax(QKᵀ)V as separate kernels instead of the flash kernel. */
   readonly noAttention?: boolean;
 }
@@ -48,7 +51,8 @@ export function compileGraph(outputs: readonly Node[], options: CompileOptions =
   const folded = foldConstants(outputs);
   debug(2, () => `graph after constant folding:\n${showGraph(folded)}`);
   const onFire = options.onRewrite ?? (DEBUG_LEVEL >= 4 ? (rule: string, before: Node, after: Node) => debug(4, () => `rule ${rule}: ${before.op}#${before.id} → ${after.op}#${after.id}`) : undefined);
-  const simplified = rewrite(folded, SIMPLIFY_RULES, onFire ? { onFire } : {});
+  const rules = options.convAsMatmul === false ? SIMPLIFY_RULES : [...SIMPLIFY_RULES, CONV_AS_MATMUL];
+  const simplified = rewrite(folded, rules, onFire ? { onFire } : {});
   debug(2, () => `graph after simplification:\n${showGraph(simplified)}`);
   const limit = options.maxStorageBuffers ?? 8;
   const forceRealize = new Set<Node>();

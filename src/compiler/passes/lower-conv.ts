@@ -1,0 +1,39 @@
+/**
+ * @file Convolutions that are matrix products in disguise become one, so they run on the tuned
+ * matmul template: a patchify conv (kernel = stride, no padding or dilation — the video stem)
+ * and a pointwise 1×1×1 conv are, after a view of the input,
+ *   y[n, o, :] = W · x[n, o·k : o·k + k, :]   i.e.   [N·O, K·Cin] · [K·Cin, Cout].
+ * Only views are added, so the matmul reads the input in place.
+ */
+import type { Node } from "../../dsl/node.js";
+import type { GraphBuilder, Rule } from "./rewrite.js";
+
+const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
+
+export const CONV_AS_MATMUL: Rule = {
+  name: "conv-as-matmul",
+  apply(node: Node, g: GraphBuilder): Node | undefined {
+    if (!node.is("conv")) return undefined;
+    const { stride, padding, dilation, groups } = node.params;
+    const [x, w] = node.inputs as [Node, Node];
+    const r = x.shape.length - 2;
+    const kernel = w.shape.slice(1, r + 1);
+    if (groups !== 1) return undefined;
+    const patchify = kernel.every((k, d) => stride[d] === k && dilation[d] === 1 && padding[d]![0] === 0 && padding[d]![1] === 0);
+    if (!patchify) return undefined;
+    const [n, cin] = [x.shape[0]!, x.shape[r + 1]!];
+    const cout = w.shape[0]!;
+    const out = node.shape.slice(1, r + 1);
+    // Drop the tail no window reaches, split each spatial dim into (window, offset), and
+    // bring the offsets next to the channels.
+    const covered = out.map((o, d) => o * kernel[d]!);
+    const cropped = covered.every((c, d) => c === x.shape[d + 1])
+      ? x
+      : g.node("slice", { starts: x.shape.map(() => 0), ends: [n, ...covered, cin], steps: x.shape.map(() => 1) }, [x]);
+    const split = g.node("reshape", { shape: [n, ...out.flatMap((o, d) => [o, kernel[d]!]), cin] }, [cropped]);
+    const perm = [0, ...out.map((_, d) => 1 + 2 * d), ...out.map((_, d) => 2 + 2 * d), 2 * r + 1];
+    const patches = g.node("reshape", { shape: [n * product(out), product(kernel) * cin] }, [g.node("permute", { perm }, [split])]);
+    const weights = g.node("permute", { perm: [1, 0] }, [g.node("reshape", { shape: [cout, product(kernel) * cin] }, [w])]);
+    return g.node("reshape", { shape: node.shape }, [g.node("dot", {}, [patches, weights])]);
+  },
+};
