@@ -28,7 +28,7 @@ async function pipelineFor(device: GPUDevice, kernel: GeneratedKernel): Promise<
         throw new WgslCompileError(kernel.name, errors.map((m) => ({ line: m.lineNum, column: m.linePos, text: m.message })), kernel.wgsl);
       }
       return scoped(device, `creating the pipeline of ${kernel.name}`, () =>
-        device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" }, label: kernel.name }),
+        device.createComputePipelineAsync({ layout: "auto", compute: { module, entryPoint: "main" }, label: kernel.name }),
       );
     })();
     pipeline.catch(() => cache!.delete(kernel.wgsl));

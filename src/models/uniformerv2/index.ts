@@ -1,0 +1,6 @@
+/** @file UniFormerV2 (arXiv 2211.09552) in wgtensor: config, parameters, blocks, model, weights. */
+export * from "./config.js";
+export * from "./params.js";
+export * from "./blocks.js";
+export * from "./model.js";
+export * from "./weights.js";

@@ -1,0 +1,140 @@
+/**
+ * @file Official checkpoints ↔ our parameters. Keys are the official state-dict names (after
+ * the `backbone.`/`module.` prefixes the training code adds); every shape is checked against
+ * the config; conv weights are permuted to channels-last; `num_batches_tracked` (int64) is known
+ * and ignored. Missing and unexpected keys are reported, never silently skipped.
+ */
+import { bind } from "../../dsl/bind.js";
+import type { AnyTensor } from "../../dsl/tensor.js";
+import { fromFlat, materialize } from "../../runtime/cpu/array.js";
+import { realize } from "../../dsl/realize.js";
+import { toFloat32, type HostTensor } from "../../runtime/io/host-tensor.js";
+import { loadSafetensors, writeSafetensors } from "../../runtime/io/safetensors.js";
+import type { UniFormerV2Config } from "./config.js";
+import { counterKeys, flatFromTree, paramSpecs, treeFromFlat, type UniFormerV2Params } from "./params.js";
+
+export class WeightError extends Error {
+  override name = "WeightError";
+}
+
+export interface LoadReport {
+  /** Keys the config needs that the checkpoint lacks. */
+  readonly missing: readonly string[];
+  /** Keys in the checkpoint that the config does not use. */
+  readonly unexpected: readonly string[];
+  /** Known buffers that carry no parameter (num_batches_tracked). */
+  readonly ignored: readonly string[];
+}
+
+/** Strip the prefixes released checkpoints put on keys (`backbone.`, `module.`, `model.`). */
+export function normalizeKeys(stateDict: ReadonlyMap<string, HostTensor>): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  for (const [key, value] of stateDict) {
+    let k = key;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const prefix of ["module.", "backbone.", "model."]) {
+        if (k.startsWith(prefix)) {
+          k = k.slice(prefix.length);
+          changed = true;
+        }
+      }
+    }
+    if (out.has(k)) throw new WeightError(`checkpoint has "${key}" twice once prefixes are removed (as "${k}")`);
+    out.set(k, value);
+  }
+  return out;
+}
+
+/** [Cout, Cin/g, …K] (PyTorch) → [Cout, …K, Cin/g], on the host. */
+function torchConvToOurs(data: Float32Array, shape: readonly number[]): Float32Array {
+  const [co, ci] = [shape[0]!, shape[1]!];
+  const k = shape.slice(2).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(data.length);
+  for (let o = 0; o < co; o++) for (let i = 0; i < ci; i++) for (let p = 0; p < k; p++) out[(o * k + p) * ci + i] = data[(o * ci + i) * k + p]!;
+  return out;
+}
+
+function oursToTorchConv(data: ArrayLike<number>, official: readonly number[]): Float32Array {
+  const [co, ci] = [official[0]!, official[1]!];
+  const k = official.slice(2).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(co * ci * k);
+  for (let o = 0; o < co; o++) for (let i = 0; i < ci; i++) for (let p = 0; p < k; p++) out[(o * ci + i) * k + p] = data[(o * k + p) * ci + i]!;
+  return out;
+}
+
+export interface LoadOptions {
+  /** Accept a checkpoint that lacks some parameters (they are initialised from `fallback`). */
+  readonly fallback?: UniFormerV2Params;
+  /** Name of the checkpoint, for messages. */
+  readonly source?: string;
+}
+
+export function paramsFromStateDict(config: UniFormerV2Config, stateDict: ReadonlyMap<string, HostTensor>, options: LoadOptions = {}): { params: UniFormerV2Params; report: LoadReport } {
+  const source = options.source ?? "checkpoint";
+  const sd = normalizeKeys(stateDict);
+  const specs = paramSpecs(config);
+  const counters = new Set(counterKeys(config));
+  const fallback = options.fallback ? flatFromTree(options.fallback) : undefined;
+  const entries = new Map<string, AnyTensor>();
+  const missing: string[] = [];
+  for (const spec of specs) {
+    const t = sd.get(spec.key);
+    if (!t) {
+      missing.push(spec.key);
+      const f = fallback?.get(spec.key);
+      if (f) entries.set(spec.key, f);
+      continue;
+    }
+    const same = t.shape.length === spec.officialShape.length && t.shape.every((d, i) => d === spec.officialShape[i]);
+    if (!same) {
+      throw new WeightError(`${source}: "${spec.key}" has shape [${t.shape.join(", ")}], the config needs [${spec.officialShape.join(", ")}]`);
+    }
+    if (!["float32", "float64", "float16", "bfloat16"].includes(t.dtype)) {
+      throw new WeightError(`${source}: "${spec.key}" is ${t.dtype}, expected a floating-point tensor`);
+    }
+    const values = toFloat32(t);
+    const data = spec.isConvWeight ? torchConvToOurs(values, spec.officialShape) : Float32Array.from(values);
+    entries.set(spec.key, bind("constant", [], { value: fromFlat(data, "float32", spec.shape) }));
+  }
+  const known = new Set(specs.map((s) => s.key));
+  const ignored = [...sd.keys()].filter((k) => counters.has(k) || k.endsWith(".num_batches_tracked"));
+  const unexpected = [...sd.keys()].filter((k) => !known.has(k) && !ignored.includes(k));
+  if (missing.length > 0 && !fallback) {
+    throw new WeightError(`${source}: ${missing.length} parameter(s) missing for this config: ${missing.slice(0, 8).join(", ")}${missing.length > 8 ? ", …" : ""}`);
+  }
+  return { params: treeFromFlat(entries), report: { missing, unexpected, ignored } };
+}
+
+/** Our parameters as an official state dict (PyTorch layouts, official key names). */
+export function stateDictFromParams(config: UniFormerV2Config, params: UniFormerV2Params): Map<string, HostTensor> {
+  const flat = flatFromTree(params);
+  const out = new Map<string, HostTensor>();
+  for (const spec of paramSpecs(config)) {
+    const t = flat.get(spec.key);
+    if (!t) throw new WeightError(`parameters lack "${spec.key}"`);
+    const values = materialize(realize(t));
+    const data = spec.isConvWeight ? oursToTorchConv(values, spec.officialShape) : Float32Array.from(values);
+    out.set(spec.key, { dtype: "float32", shape: [...spec.officialShape], data });
+  }
+  for (const key of counterKeys(config)) out.set(key, { dtype: "int64", shape: [], data: new BigInt64Array(1) });
+  return out;
+}
+
+/** Read .safetensors or PyTorch .pth (zip + pickle, nothing executed) into a flat state dict. */
+export async function readCheckpoint(path: string): Promise<Map<string, HostTensor>> {
+  if (path.endsWith(".safetensors")) return loadSafetensors(path).tensors;
+  if (path.endsWith(".pth") || path.endsWith(".pt") || path.endsWith(".pyth") || path.endsWith(".ckpt")) {
+    const { loadPth, flattenStateDict } = await import("../../runtime/io/pth.js");
+    return flattenStateDict(loadPth(path));
+  }
+  throw new WeightError(`${path}: unknown checkpoint format (expected .safetensors or .pth)`);
+}
+
+export async function loadWeights(config: UniFormerV2Config, path: string, options: Omit<LoadOptions, "source"> = {}): Promise<{ params: UniFormerV2Params; report: LoadReport }> {
+  return paramsFromStateDict(config, await readCheckpoint(path), { ...options, source: path });
+}
+
+export function saveWeights(config: UniFormerV2Config, params: UniFormerV2Params, path: string, metadata: Record<string, string> = {}): void {
+  writeSafetensors(path, stateDictFromParams(config, params), { format: "pt", producer: "wgtensor", ...metadata });
+}
