@@ -17,6 +17,17 @@ import { gpu, NoAdapterError, type GpuContext } from "../runtime/webgpu/device.j
 import { compileProgram } from "../runtime/webgpu/jit.js";
 import { runDemo } from "./demo.js";
 import { WORKLOADS, workload } from "./workloads.js";
+import { forward } from "./uniformerv2.js";
+
+const FORWARD_USAGE = `usage: wgtensor uniformerv2 forward --config CONFIG --weights W --input INPUT --out OUT [options]
+  --config CONFIG.json   a fixture's config.json (its constructor_args are the official
+                         constructor's arguments), or a preset: b16-k400, l14-k400, l14-336-k400, b16-ssv2
+  --weights W            .safetensors or .pth (zip + pickle; nothing is executed)
+  --input INPUT          .safetensors with "video" (N, 3, T, H, W), normalised as the official model takes it
+  --out OUT              .safetensors to write ("logits"; with --intermediates also conv1, stem,
+                         layer.i, layer.i.lmhra1/2, dpe.j, global.j, fused, in the official layouts)
+  --backend B            auto (default: WebGPU when an adapter is available), webgpu or cpu
+  --intermediates        also write the intermediates`;
 
 const USAGE = `usage: wgtensor <command> [options]
 
@@ -29,6 +40,9 @@ commands:
   compile WORKLOAD --emit-wgsl DIR
                                  write the generated WGSL kernels (with a header naming the
                                  graph nodes each one fuses) to DIR
+  uniformerv2 forward --config CONFIG.json --weights W --input INPUT.safetensors --out OUT.safetensors
+                     [--backend auto|webgpu|cpu] [--intermediates]
+                                 run UniFormerV2 on official-format files (see --help)
   ops                            list the primitives with their fusion roles and arities
   help                           show this text
 
@@ -124,6 +138,36 @@ export async function main(argv: readonly string[], log: (line: string) => void 
       for (const k of graph.kernels) writeFileSync(path.join(dir, `${k.name}.wgsl`), k.wgsl);
       log(`${w.name}: ${graph.kernels.length} kernel(s) written to ${dir}: ${graph.kernels.map((k) => k.name).join(", ")}`);
       log(`memory plan: ${graph.memory.slotBytes.length} pooled buffer(s), ${graph.memory.pooledBytes} bytes (${graph.memory.unpooledBytes} without reuse)`);
+      return 0;
+    }
+    case "uniformerv2": {
+      const [sub, ...rest] = args;
+      if (sub !== "forward") throw new Error(`uniformerv2: unknown subcommand "${sub ?? ""}" (try: wgtensor uniformerv2 forward --help)`);
+      if (rest.includes("--help")) {
+        log(FORWARD_USAGE);
+        return 0;
+      }
+      const need = (name: string) => {
+        const v = text(rest, name);
+        if (!v) throw new Error(`uniformerv2 forward: ${name} is required\n\n${FORWARD_USAGE}`);
+        return v;
+      };
+      const choice = text(rest, "--backend") ?? "auto";
+      if (!["auto", "webgpu", "cpu"].includes(choice)) throw new Error(`--backend must be auto, webgpu or cpu, got "${choice}"`);
+      let backend: "cpu" | "webgpu" = "cpu";
+      if (choice !== "cpu") {
+        if (await tryGpu(log)) backend = "webgpu";
+        else if (choice === "webgpu") return 1;
+      }
+      await forward({
+        config: need("--config"),
+        weights: need("--weights"),
+        input: need("--input"),
+        out: need("--out"),
+        backend,
+        intermediates: rest.includes("--intermediates"),
+        log,
+      });
       return 0;
     }
     case "ops": {

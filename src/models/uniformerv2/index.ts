@@ -4,3 +4,4 @@ export * from "./params.js";
 export * from "./blocks.js";
 export * from "./model.js";
 export * from "./weights.js";
+export * from "./init.js";
