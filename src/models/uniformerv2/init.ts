@@ -2,11 +2,11 @@
  * @file Fresh parameters for a config, from a PRNG key: the official initialisation where it
  * matters (zero-initialised last LT-MHRA conv, temporal query, balance, DPE bias; LayerNorm at
  * identity) and scaled normals elsewhere. Each parameter draws from the key folded with its
- * index, so one parameter's values do not depend on the others.
+ * index, so one parameter's values do not depend on the others. The draws use a fast host
+ * generator seeded by that key (a B/16 has 114 M parameters; the counter-based `random`
+ * primitive is for values a compiled program must reproduce, not for one-off initialisation).
  */
 import { bind } from "../../dsl/bind.js";
-import { normal, uniform } from "../../dsl/api/creation.js";
-import { realize } from "../../dsl/realize.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
 import { fromFlat } from "../../runtime/cpu/array.js";
 import type { Key } from "../../runtime/random/threefry.js";
@@ -25,14 +25,40 @@ export function initParams(config: UniFormerV2Config, key: Key): UniFormerV2Para
       case "ones":
         t = bind("constant", [], { value: fromFlat(new Float32Array(size).fill(spec.init.kind === "ones" ? 1 : 0), "float32", shape) });
         break;
-      case "normal":
-        t = bind("constant", [], { value: realize(normal(key.foldIn(i), shape, spec.init.std)) });
+      case "normal": {
+        const next = mulberry32(key.foldIn(i).k0 ^ key.foldIn(i).k1);
+        const data = new Float32Array(size);
+        for (let j = 0; j < size; j += 2) {
+          // Box–Muller: two independent standard normals from two uniforms.
+          const r = Math.sqrt(-2 * Math.log(1 - next()));
+          const theta = 2 * Math.PI * next();
+          data[j] = r * Math.cos(theta) * spec.init.std;
+          if (j + 1 < size) data[j + 1] = r * Math.sin(theta) * spec.init.std;
+        }
+        t = bind("constant", [], { value: fromFlat(data, "float32", shape) });
         break;
-      case "uniform":
-        t = bind("constant", [], { value: realize(uniform(key.foldIn(i), shape, spec.init.lo, spec.init.hi)) });
+      }
+      case "uniform": {
+        const next = mulberry32(key.foldIn(i).k0 ^ key.foldIn(i).k1);
+        const { lo, hi } = spec.init;
+        const data = Float32Array.from({ length: size }, () => lo + (hi - lo) * next());
+        t = bind("constant", [], { value: fromFlat(data, "float32", shape) });
         break;
+      }
     }
     entries.set(spec.key, t);
   });
   return treeFromFlat(entries);
+}
+
+/** mulberry32: a small, fast 32-bit generator; uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
