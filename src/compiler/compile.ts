@@ -48,10 +48,11 @@ export function bytesOf(node: Node): number {
 }
 
 export function compileGraph(outputs: readonly Node[], options: CompileOptions = {}): CompiledGraph {
-  const folded = foldConstants(outputs);
-  debug(2, () => `graph after constant folding:\n${showGraph(folded)}`);
   const onFire = options.onRewrite ?? (DEBUG_LEVEL >= 4 ? (rule: string, before: Node, after: Node) => debug(4, () => `rule ${rule}: ${before.op}#${before.id} → ${after.op}#${after.id}`) : undefined);
   const rules = options.convAsMatmul === false ? SIMPLIFY_RULES : [...SIMPLIFY_RULES, CONV_AS_MATMUL];
+  // Simplify first (fills fold into literals), then compute what needs no input, then again.
+  const folded = foldConstants(rewrite(outputs, rules, onFire ? { onFire } : {}));
+  debug(2, () => `graph after constant folding:\n${showGraph(folded)}`);
   const simplified = rewrite(folded, rules, onFire ? { onFire } : {});
   debug(2, () => `graph after simplification:\n${showGraph(simplified)}`);
   const limit = options.maxStorageBuffers ?? 8;

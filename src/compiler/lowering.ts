@@ -66,6 +66,7 @@ export function literal(value: number, dtype: DType): string {
   if (value === Infinity) return "wg_inf()";
   if (value === -Infinity) return "(-wg_inf())";
   // JS prints the shortest decimal that reads back as this double, which is the f32 itself.
+  if (Object.is(value, -0)) return "(-0.0f)";
   const text = String(Math.fround(value));
   const decimal = /[.e]/.test(text) ? text : `${text}.0`;
   return value < 0 ? `(${decimal}f)` : `${decimal}f`;

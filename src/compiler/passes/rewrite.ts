@@ -89,6 +89,7 @@ export function rewrite(outputs: readonly Node[], rules: readonly Rule[], option
               throw new Error(`rewrite: more than ${cap} rule firings; "${rule.name}" fired ${lastFired.get(rule.name) ?? 0} times and may be cycling`);
             }
             lastFired.set(rule.name, (lastFired.get(rule.name) ?? 0) + 1);
+            lastRule = rule.name;
             options.onFire?.(rule.name, current, out);
             replaced = out;
             break;
@@ -104,14 +105,26 @@ export function rewrite(outputs: readonly Node[], rules: readonly Rule[], option
   };
 
   // New nodes built by rules have rewritten inputs already; only their own rules remain.
+  // A rule set that keeps producing new nodes would recurse without end: cap the depth too.
+  let depth = 0;
+  let lastRule = "";
   const visitNew = (node: Node): Node => {
     if (done.has(node)) return done.get(node)!;
+    if (++depth > 2000) throw new Error(`rewrite: rules keep building new nodes; "${lastRule}" may be cycling`);
+    try {
+      return visitNewAt(node);
+    } finally {
+      depth--;
+    }
+  };
+  const visitNewAt = (node: Node): Node => {
     const inputs = node.inputs.map((i) => (done.has(i) ? done.get(i)! : visitNew(i)));
     let current = graph.adopt(node, inputs);
     for (let guard = 0; guard < 64; guard++) {
       const next = rules.map((r) => [r, r.apply(current, graph)] as const).find(([, out]) => out && out !== current);
       if (!next) break;
       if (++firings > cap) throw new Error(`rewrite: more than ${cap} rule firings; "${next[0].name}" may be cycling`);
+      lastRule = next[0].name;
       options.onFire?.(next[0].name, current, next[1]!);
       current = visitNew(next[1]!);
     }

@@ -11,8 +11,8 @@ import { materialize } from "../../runtime/cpu/array.js";
 import type { GraphBuilder, Rule } from "./rewrite.js";
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
-const fullOf = (n: Node | undefined, value?: number): boolean =>
-  n !== undefined && n.is("full") && (value === undefined || Object.is(n.params.value, value) || n.params.value === value);
+/** A fill of exactly `value` (Object.is: +0 and −0 differ, and only −0 is neutral for +). */
+const fullOf = (n: Node | undefined, value?: number): boolean => n !== undefined && n.is("full") && (value === undefined || Object.is(n.params.value, value));
 const identityPerm = (perm: readonly number[]) => perm.every((p, i) => p === i);
 
 const rule = (name: string, apply: (node: Node, graph: GraphBuilder) => Node | undefined): Rule => ({ name, apply });
@@ -37,8 +37,8 @@ const foldElementwiseOfFulls = rule("fold-elementwise-of-fulls", (node, g) => {
 
 const neutral = rule("neutral-element", (node) =>
   match(node)
-    .with({ op: "add", inputs: [P.select(), P.when((b: Node) => fullOf(b, 0))] }, (x) => x)
-    .with({ op: "add", inputs: [P.when((a: Node) => fullOf(a, 0)), P.select()] }, (x) => x)
+    .with({ op: "add", inputs: [P.select(), P.when((b: Node) => fullOf(b, -0))] }, (x) => x)
+    .with({ op: "add", inputs: [P.when((a: Node) => fullOf(a, -0)), P.select()] }, (x) => x)
     .with({ op: "sub", inputs: [P.select(), P.when((b: Node) => fullOf(b, 0))] }, (x) => x)
     .with({ op: "mul", inputs: [P.select(), P.when((b: Node) => fullOf(b, 1))] }, (x) => x)
     .with({ op: "mul", inputs: [P.when((a: Node) => fullOf(a, 1)), P.select()] }, (x) => x)

@@ -9,6 +9,7 @@ export const iota: OpDef<"iota"> = {
   arity: 0,
   shape(_inputs, { shape, axis, dtype }) {
     require(axis >= 0 && axis < shape.length, `axis ${axis} is out of range for rank ${shape.length}`);
+    require(dtype !== "bool", "dtype bool is not supported (an index is int32 or float32)");
     return { shape, dtype };
   },
   cpu(_inputs, { shape, axis, dtype }, _out, ctx) {

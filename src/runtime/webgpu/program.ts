@@ -10,7 +10,7 @@ import type { GeneratedKernel } from "../../compiler/wgsl/kernels/common.js";
 import { allocate, fromFlat, materialize, type CpuArray } from "../cpu/array.js";
 import { sizeOf } from "../cpu/view.js";
 import type { GpuContext } from "./device.js";
-import { GpuDeviceLostError, scoped, WgslCompileError } from "./errors.js";
+import { GpuDeviceLostError, GpuValidationError, scoped, WgslCompileError } from "./errors.js";
 import { debug } from "../../compiler/debug.js";
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
@@ -27,9 +27,14 @@ async function pipelineFor(device: GPUDevice, kernel: GeneratedKernel): Promise<
       if (errors.length > 0) {
         throw new WgslCompileError(kernel.name, errors.map((m) => ({ line: m.lineNum, column: m.linePos, text: m.message })), kernel.wgsl);
       }
-      return scoped(device, `creating the pipeline of ${kernel.name}`, () =>
-        device.createComputePipelineAsync({ layout: "auto", compute: { module, entryPoint: "main" }, label: kernel.name }),
-      );
+      try {
+        return await scoped(device, `creating the pipeline of ${kernel.name}`, () =>
+          device.createComputePipelineAsync({ layout: "auto", compute: { module, entryPoint: "main" }, label: kernel.name }),
+        );
+      } catch (error) {
+        if (error instanceof GpuValidationError) throw error;
+        throw new GpuValidationError(`creating the pipeline of ${kernel.name}`, error instanceof Error ? error.message : String(error));
+      }
     })();
     pipeline.catch(() => cache!.delete(kernel.wgsl));
     cache.set(kernel.wgsl, pipeline);

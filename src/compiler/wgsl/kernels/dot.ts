@@ -3,6 +3,15 @@
  * in registers, reading A and B through their (fused, view-folded) expressions, so transposes
  * and broadcast batch dims cost no copies. No workgroup memory by default: on a CPU-backed
  * adapter (lavapipe) it only adds barriers (DESIGN.md §4); tile sizes are parameters.
+ *
+ * Templates (`DotTiling.variant`): "loop" (arrays in loops; also the one with a normalisation
+ * prologue), and the unrolled "registers", "subgroup" and "workgroup" of `tiledDotKernel`.
+ * Choosing: `DEFAULT_DOT_TILING` runs anywhere; `dotTilingFor(ctx)` is a per-adapter table;
+ * `tuneDot(ctx)` measures the candidates once per device. Measured on lavapipe (bench/):
+ * every per-lane storage load is a scalar load with its own bounds check, so what counts is
+ * loads per FMA; sharing A's rows across the 8 SIMD lanes with subgroupBroadcast beats
+ * everything else, workgroup memory is 5-10× slower there, and vec4 loads gain nothing
+ * (llvmpipe splits them into per-lane scalar loads).
  */
 import type { Node } from "../../../dsl/node.js";
 import { sizeOf } from "../../../runtime/cpu/view.js";
@@ -45,6 +54,9 @@ export interface DotTiling {
  */
 export const DEFAULT_DOT_TILING: DotTiling = { tm: 8, tn: 8, wx: 8, wy: 1, variant: "registers" };
 
+/** The loop template's tiling (and the one a matmul with a prologue uses unless told "loop"). */
+export const LOOP_DOT_TILING: DotTiling = { tm: 4, tn: 4, wx: 8, wy: 8, variant: "loop" };
+
 export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, tiling: DotTiling = DEFAULT_DOT_TILING): GeneratedKernel {
   const { root } = plan;
   const c = plan.contraction!;
@@ -55,8 +67,11 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   const batchShape = c.shape.slice(0, -2);
   const batch = sizeOf(batchShape);
   if (batch > MAX_GROUPS) throw new Error(`${name}: batch ${batch} exceeds ${MAX_GROUPS} workgroups`);
-  const { tm, tn, wx, wy } = tiling;
   if (plan.reductions.length === 0 && (tiling.variant ?? "registers") !== "loop") return tiledDotKernel(plan, realized, name, tiling);
+  // The prologue below needs at least as many threads as rows; other variants' shapes
+  // (one 8-thread row per workgroup) are not made for it.
+  if (plan.reductions.length > 0 && tiling.variant !== "loop") tiling = LOOP_DOT_TILING;
+  const { tm, tn, wx, wy } = tiling;
 
   const w = new KernelWriter(realized, root);
   w.open("");
@@ -371,7 +386,7 @@ export function dotTilingFor(d: DotDevice): DotTiling {
   return dotTilingFits(d, GPU_DOT_TILING) ? GPU_DOT_TILING : DEFAULT_DOT_TILING;
 }
 
-/** Tilings `tuneDot` tries (those that fit the device). */
+/** Tilings `tuneDot` tries (those that fit the device; on a CPU adapter not the workgroup-memory ones). */
 export const DOT_CANDIDATES: readonly DotTiling[] = [
   LAVAPIPE_DOT_TILING,
   { tm: 16, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
@@ -384,12 +399,19 @@ export const DOT_CANDIDATES: readonly DotTiling[] = [
   { tm: 4, tn: 4, wx: 16, wy: 16, variant: "registers" },
 ];
 
+/** The candidates worth measuring on this device. */
+export function dotCandidatesFor(d: DotDevice): DotTiling[] {
+  const software = isSoftware(d.adapter);
+  return DOT_CANDIDATES.filter((t) => dotTilingFits(d, t) && !(software && t.variant === "workgroup"));
+}
+
 const tuned = new WeakMap<GPUDevice, Promise<DotTiling>>();
 
 /**
  * Measure the candidates once per device on a size×size×size matmul (GPU time from timestamp
- * queries, best of `repeats`) and remember the fastest; falls back to the table without
- * timestamp queries. `onResult` sees every measurement (GFLOP/s).
+ * queries, else the wall time of whole runs; best of `repeats`) and remember the fastest.
+ * `onResult` sees every measurement (GFLOP/s). On lavapipe this takes tens of seconds: the
+ * first run of each kernel includes llvmpipe's LLVM compile.
  */
 export function tuneDot(
   ctx: GpuContext,
@@ -407,7 +429,6 @@ async function measure(
   ctx: GpuContext,
   options: { readonly size?: number; readonly repeats?: number; readonly candidates?: readonly DotTiling[]; readonly onResult?: (t: DotTiling, gflops: number) => void },
 ): Promise<DotTiling> {
-  if (!ctx.device.features.has("timestamp-query")) return dotTilingFor(ctx);
   // Loaded here: the runtime imports the compiler, so a static import would be a cycle.
   const [{ compileProgram }, { trace, spec }, core, { fromFlat }] = await Promise.all([
     import("../../../runtime/webgpu/jit.js"),
@@ -417,17 +438,26 @@ async function measure(
   ]);
   const size = options.size ?? 512;
   const repeats = options.repeats ?? 3;
+  const stamps = ctx.device.features.has("timestamp-query");
   const program = trace((x, y) => core.matmul(x, y), [spec([size, size]), spec([size, size])]);
   const values = () => fromFlat(Float32Array.from({ length: size * size }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), "float32", [size, size]);
   const args = [values(), values()];
   let best: { tiling: DotTiling; ms: number } | undefined;
-  for (const tiling of (options.candidates ?? DOT_CANDIDATES).filter((t) => dotTilingFits(ctx, t))) {
+  const candidates = (options.candidates ?? dotCandidatesFor(ctx)).filter((t) => dotTilingFits(ctx, t));
+  for (const tiling of candidates) {
     try {
       const prog = await compileProgram(program, { dotTiling: tiling, context: ctx });
       try {
-        await prog.profile(args, 1);
+        // GPU time where the adapter has timestamp queries, else the whole run (same for all).
+        const once = async () => {
+          if (stamps) return (await prog.profile(args, 1)).reduce((s, t) => s + t.milliseconds, 0);
+          const t0 = performance.now();
+          await prog.run(args);
+          return performance.now() - t0;
+        };
+        await once();
         let ms = Infinity;
-        for (let r = 0; r < repeats; r++) ms = Math.min(ms, (await prog.profile(args, 1)).reduce((s, t) => s + t.milliseconds, 0));
+        for (let r = 0; r < repeats; r++) ms = Math.min(ms, await once());
         options.onResult?.(tiling, (2 * size ** 3) / ms / 1e6);
         if (!best || ms < best.ms) best = { tiling, ms };
       } finally {
