@@ -5,3 +5,4 @@ export * from "./blocks.js";
 export * from "./model.js";
 export * from "./weights.js";
 export * from "./init.js";
+export * from "./typed.js";
