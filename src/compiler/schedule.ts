@@ -89,6 +89,21 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
   }
   // Operands of contractions: a view of a buffer or cheap elementwise math is read in place,
   // but anything holding a reduction or contraction is computed once, into a buffer.
+  // Epilogues: elementwise ops (and reshapes, which keep the row-major order) downstream of a
+  // contraction are computed in its kernel when they drain into one node: bias, activation,
+  // residual. The epilogue is every node between the contraction and that end.
+  const absorbedContraction = new Map<Node, Node>();
+  const epilogues = new Map<Node, Node[]>();
+  for (const c of order.filter(isContraction)) {
+    if (outputSet.has(c) || options.forceRealize?.has(c) || inAttention.has(c) || attention.has(c)) continue;
+    const found = epilogueOf(c, order, consumers, realized, outputSet);
+    if (!found || absorbedContraction.has(found.end) || isContraction(found.end)) continue;
+    realized.delete(c);
+    realized.add(found.end);
+    absorbedContraction.set(found.end, c);
+    epilogues.set(found.end, found.nodes);
+  }
+
   // Normalisation prologues: reductions over the rows of a matmul's left operand (layerNorm
   // before a projection) are computed by the matmul's workgroups, sharing each row's result.
   const prologues = new Map<Node, { base: Node; phases: Node[] }>();
@@ -112,21 +127,6 @@ export function schedule(outputs: readonly Node[], options: ScheduleOptions = {}
       while (roleOf(base) === "movement" && base.op !== "concat" && !realized.has(base)) base = base.inputs[0]!;
       realized.add(base);
     }
-  }
-
-  // Epilogues: elementwise ops (and reshapes, which keep the row-major order) downstream of a
-  // contraction are computed in its kernel when they drain into one node: bias, activation,
-  // residual. The epilogue is every node between the contraction and that end.
-  const absorbedContraction = new Map<Node, Node>();
-  const epilogues = new Map<Node, Node[]>();
-  for (const c of order.filter(isContraction)) {
-    if (outputSet.has(c) || options.forceRealize?.has(c) || inAttention.has(c) || attention.has(c)) continue;
-    const found = epilogueOf(c, order, consumers, realized, outputSet);
-    if (!found || absorbedContraction.has(found.end) || isContraction(found.end)) continue;
-    realized.delete(c);
-    realized.add(found.end);
-    absorbedContraction.set(found.end, c);
-    epilogues.set(found.end, found.nodes);
   }
 
   // Row fusion: a reduction whose every use ends in one realized node of the same index space

@@ -497,9 +497,8 @@ describeGpu("primitives on the GPU match the CPU interpreter", () => {
     }, Math.max(3, RUNS / 2)); // each matmul shape costs lavapipe seconds of shader compile
   });
 
-  // KNOWN BUG (reported): dot's shape rule accepts int32, but the dot templates accumulate in
-  // f32 with fma, so the WGSL does not compile. Flip to `it` once fixed.
-  it.fails("KNOWN BUG: contraction: dot of int32 matches the CPU (exact)", async () => {
+  // Regression: the dot templates once accumulated int32 in f32 with fma (WGSL did not compile).
+  it("contraction: dot of int32 matches the CPU (exact)", async () => {
     const a = rand(3, [2, 3, 5], "int32", -1000, 1000);
     const b = rand(4, [2, 5, 4], "int32", -1000, 1000);
     await expectCpuGpuClose(core.dot, [a, b], EXACT, "int32 dot");
