@@ -18,6 +18,7 @@ import { compileProgram } from "../runtime/webgpu/jit.js";
 import { runDemo } from "./demo.js";
 import { WORKLOADS, workload } from "./workloads.js";
 import { forward } from "./uniformerv2.js";
+import { classifyCommand } from "./classify.js";
 
 const FORWARD_USAGE = `usage: wgtensor uniformerv2 forward --config CONFIG --weights W --input INPUT --out OUT [options]
   --config CONFIG.json   a fixture's config.json (its constructor_args are the official
@@ -43,6 +44,10 @@ commands:
   uniformerv2 forward --config CONFIG.json --weights W --input INPUT.safetensors --out OUT.safetensors
                      [--backend auto|webgpu|cpu] [--intermediates]
                                  run UniFormerV2 on official-format files (see --help)
+  classify --preset b16-k400 --weights CKPT --video FILE [--views 3x4|1x1]
+           [--backend auto|webgpu|cpu] [--top 5] [--labels FILE]
+                                 classify a video (decoded with ffmpeg) with a released
+                                 checkpoint: softmax averaged over crops × clips (see --help)
   ops                            list the primitives with their fusion roles and arities
   help                           show this text
 
@@ -170,6 +175,8 @@ export async function main(argv: readonly string[], log: (line: string) => void 
       });
       return 0;
     }
+    case "classify":
+      return classifyCommand(args, log, (l) => tryGpu(l));
     case "ops": {
       for (const def of Object.values(registry())) log(`${def.name.padEnd(10)} ${def.role.padEnd(12)} arity ${def.arity}`);
       return 0;

@@ -13,6 +13,7 @@ import { flatten } from "../../dsl/tree.js";
 import type { CpuArray } from "../cpu/array.js";
 import { gpu, type GpuContext } from "./device.js";
 import { WebGpuProgram } from "./program.js";
+import { dotTilingFor } from "../../compiler/wgsl/kernels/dot.js";
 
 export interface GpuCompileOptions extends Omit<CompileOptions, "maxStorageBuffers"> {
   readonly context?: GpuContext;
@@ -24,6 +25,8 @@ export async function compileProgram(program: Program, options: GpuCompileOption
     // On CPU adapters the matmul template beats the fused attention kernel by about 5×
     // (scores, then softmax as the second matmul's prologue: two dispatches).
     noAttention: ctx.info.software,
+    // The matmul tiling measured best for this kind of adapter (see bench/ and dot.ts).
+    dotTiling: dotTilingFor(ctx),
     ...options,
     maxStorageBuffers: ctx.info.limits.maxStorageBuffersPerShaderStage ?? 8,
     maxWorkgroupBytes: ctx.info.limits.maxComputeWorkgroupStorageSize ?? 16384,

@@ -68,8 +68,12 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   const batch = sizeOf(batchShape);
   if (batch > MAX_GROUPS) throw new Error(`${name}: batch ${batch} exceeds ${MAX_GROUPS} workgroups`);
   if (plan.reductions.length === 0 && (tiling.variant ?? "registers") !== "loop") return tiledDotKernel(plan, realized, name, tiling);
-  // The prologue below needs at least as many threads as rows; other variants' shapes
-  // (one 8-thread row per workgroup) are not made for it.
+  // With a prologue: the subgroup template takes one row per lane (as many threads as rows,
+  // one `arow` per thread); the other variants' shapes are not made for it, the loop is.
+  if (plan.reductions.length > 0 && tiling.variant === "subgroup") {
+    const lanes = 8;
+    return tiledDotKernel(plan, realized, name, { tm: lanes, tn: tiling.tn, wx: lanes, wy: 1, variant: "subgroup", lanes, ...(tiling.unrollK ? { unrollK: tiling.unrollK } : {}) });
+  }
   if (plan.reductions.length > 0 && tiling.variant !== "loop") tiling = LOOP_DOT_TILING;
   const { tm, tn, wx, wy } = tiling;
 
@@ -179,7 +183,7 @@ function writePrologue(
   });
 }
 
-// ------------------------------------------------------------------ tuned templates (no prologue)
+// ------------------------------------------------------------------ tuned templates
 
 /** The unrolled templates' variants (see DotTiling.variant). */
 export type DotVariant = "loop" | "registers" | "subgroup" | "workgroup";
@@ -216,6 +220,10 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
   const unroll = Math.max(1, Math.min(tiling.unrollK ?? 1, k));
   const bk = Math.max(1, Math.min(tiling.bk ?? 8, k));
   if (variant === "subgroup" && (wy !== 1 || tm % lanes !== 0)) throw new Error(`${name}: the subgroup dot needs wy = 1 and tm a multiple of lanes (tm ${tm}, wy ${wy}, lanes ${lanes})`);
+  const prologue = plan.reductions.length > 0;
+  if (prologue && !(variant === "subgroup" && tm === lanes && wx >= tm && tiling.order !== "mn")) {
+    throw new Error(`${name}: a matmul prologue needs the subgroup variant with tm = lanes ≤ wx (or the loop template)`);
+  }
   const bm = tm * wy;
   const bn = tn * wx;
   const groupsN = Math.ceil(n / bn);
@@ -231,6 +239,9 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
   w.line(`let mblk = i32(wid.${mFast ? "x" : "y"}) * ${bm}i;`);
   w.line(`let bz = i32(wid.z);`);
   const batchIdx = unravelInto(w, "bz", batchShape, "z");
+  // The per-row reductions of a normalised left operand (see writePrologue): row l of the
+  // workgroup's tm rows is thread l's, and lane l loads that row, so `arow` is the lane's.
+  if (prologue) writePrologue(w, plan, { m, k, rows: tm, threads: wx }, extra);
   // Rows and columns this thread owns, clamped for loading.
   const rowOf = (i: number) => (wy === 1 ? `mblk + ${i}i` : `mblk + ly + ${wy * i}i`);
   const colOf = (j: number) => `nblk + lx + ${wx * j}i`;
@@ -239,14 +250,18 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
   if (variant === "subgroup") {
     w.line(`let lane = i32(sgid) % ${lanes}i;`);
     for (let q = 0; q < tm / lanes; q++) w.line(`let al${q} = min(mblk + lane + ${lanes * q}i, ${m - 1}i);`);
+    if (prologue) w.line(`let arow = al0 - mwg;`);
   }
-  for (let i = 0; i < tm; i++) for (let j = 0; j < tn; j++) w.line(`var c${i}_${j} = 0.0f;`);
+  // Accumulators in the contraction's type (f32, or i32 for an int32 matmul).
+  const t = w.type(c);
+  const zero = t === "f32" ? "0.0f" : `${t}(0)`;
+  for (let i = 0; i < tm; i++) for (let j = 0; j < tn; j++) w.line(`var c${i}_${j}: ${t} = ${zero};`);
 
   const fmas = (av: (i: number) => string, bv: (j: number) => string) => {
     const bs = Array.from({ length: tn }, (_, j) => bv(j));
     for (let i = 0; i < tm; i++) {
       const ai = av(i);
-      for (let j = 0; j < tn; j++) w.line(`c${i}_${j} = fma(${ai}, ${bs[j]}, c${i}_${j});`);
+      for (let j = 0; j < tn; j++) w.line(t === "f32" ? `c${i}_${j} = fma(${ai}, ${bs[j]}, c${i}_${j});` : `c${i}_${j} = c${i}_${j} + ${ai} * ${bs[j]};`);
     }
   };
   // One k step reading the operands through their expressions.
@@ -273,7 +288,7 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
 
   if (variant === "workgroup") {
     const threads = wx * wy;
-    extra.push(`var<workgroup> tileA: array<f32, ${bk * bm}>;`, `var<workgroup> tileB: array<f32, ${bk * bn}>;`);
+    extra.push(`var<workgroup> tileA: array<${t}, ${bk * bm}>;`, `var<workgroup> tileB: array<${t}, ${bk * bn}>;`);
     w.line(`let li = i32(lidx);`);
     kLoop("0i", k, bk, () => {
       // A tile, stored k-major ([bk][bm]); consecutive threads read consecutive k of a row.
@@ -284,7 +299,7 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
         w.line(`let ra${u} = min(mblk + ta${u} / ${bk}i, ${m - 1}i);`);
         w.line(`let kc${u} = min(ka${u}, ${k - 1}i);`);
         const v = w.value(a, [...batchIdx, `ra${u}`, `kc${u}`]);
-        w.line(`tileA[(ta${u} % ${bk}i) * ${bm}i + ta${u} / ${bk}i] = select(0.0f, ${v}, ka${u} < ${k}i);`);
+        w.line(`tileA[(ta${u} % ${bk}i) * ${bm}i + ta${u} / ${bk}i] = select(${zero}, ${v}, ka${u} < ${k}i);`);
         w.close();
       }
       // B tile, [bk][bn]; consecutive threads read consecutive columns.
@@ -295,7 +310,7 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
         w.line(`let cb${u} = min(nblk + tb${u} % ${bn}i, ${n - 1}i);`);
         w.line(`let kd${u} = min(kb${u}, ${k - 1}i);`);
         const v = w.value(b, [...batchIdx, `kd${u}`, `cb${u}`]);
-        w.line(`tileB[tb${u}] = select(0.0f, ${v}, kb${u} < ${k}i);`);
+        w.line(`tileB[tb${u}] = select(${zero}, ${v}, kb${u} < ${k}i);`);
         w.close();
       }
       w.line(`workgroupBarrier();`);
@@ -319,7 +334,7 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
   }
 
   // Epilogue: the accumulators into an array, one guarded store (with the fused chain) each.
-  w.line(`var acc = array<f32, ${tm * tn}>(${Array.from({ length: tm * tn }, (_, x) => `c${Math.floor(x / tn)}_${x % tn}`).join(", ")});`);
+  w.line(`var acc = array<${t}, ${tm * tn}>(${Array.from({ length: tm * tn }, (_, x) => `c${Math.floor(x / tn)}_${x % tn}`).join(", ")});`);
   w.open(`for (var i = 0i; i < ${tm}i; i++)`);
   w.line(`let om = ${wy === 1 ? "mblk + i" : `mblk + ly + ${wy}i * i`};`);
   w.line(`if (om >= ${m}i) { break; }`);
@@ -336,6 +351,7 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
     "@builtin(workgroup_id) wid: vec3u",
     "@builtin(local_invocation_id) lid3: vec3u",
     ...(variant === "workgroup" ? ["@builtin(local_invocation_index) lidx: u32"] : []),
+    ...(prologue ? ["@builtin(local_invocation_index) lid: u32"] : []),
     ...(variant === "subgroup" ? ["@builtin(subgroup_invocation_id) sgid: u32"] : []),
   ];
   const wgsl = assemble(w, plan, name, `@compute @workgroup_size(${wx}, ${wy}, 1)\nfn main(${builtins.join(", ")}) {`, body, extra);

@@ -1,0 +1,497 @@
+/**
+ * @file `npm run bench`: wgtensor vs jax-js vs TF.js (WebGPU backend), side by side in one
+ * process on the same Dawn adapter (see peers.ts).
+ *
+ * Every framework is timed end to end per call: upload the inputs from host Float32Arrays,
+ * run, read the result back (submit and wait included). Warm-up calls first (they include
+ * shader compilation, which on lavapipe is an LLVM JIT and can take seconds), then `repeats`
+ * rounds in which the frameworks take turns, so a noisy machine slows them alike; medians are
+ * reported. wgtensor's kernels are also timed on the GPU with timestamp queries
+ * (`WebGpuProgram.profile`). Outputs are cross-checked against wgtensor's.
+ *
+ * Env: BENCH_BACKEND=vulkan|opengles (default vulkan, see peers.ts), BENCH_REPEATS (default 7),
+ * BENCH_WARMUP (2), BENCH_ONLY (comma list of case ids: tiny,mm256,mm512,mm1024,ln,attn,copy),
+ * BENCH_TUNE=1 (measure dot tilings with tuneDot first), BENCH_TILING='{"tm":…}' (force one).
+ */
+import { backend, describeAdapter } from "./peers.js";
+import { fromFlat, materialize, type CpuArray } from "../src/runtime/cpu/array.js";
+import * as core from "../src/dsl/core.js";
+import * as nn from "../src/dsl/nn/index.js";
+import { spec, trace } from "../src/dsl/transforms.js";
+import { gpu } from "../src/runtime/webgpu/device.js";
+import { compileProgram } from "../src/runtime/webgpu/jit.js";
+import type { WebGpuProgram } from "../src/runtime/webgpu/program.js";
+import { DEFAULT_DOT_TILING, dotTilingFor, tuneDot, type DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
+
+type Jax = typeof import("@jax-js/jax");
+type Tf = typeof import("@tensorflow/tfjs-core");
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const ONLY = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
+
+// ------------------------------------------------------------------ set-up
+
+const ctx = await gpu();
+let tiling: DotTiling = process.env.BENCH_TILING ? (JSON.parse(process.env.BENCH_TILING) as DotTiling) : dotTilingFor(ctx);
+if (process.env.BENCH_TUNE === "1") {
+  console.log("tuneDot (512³, best of 3):");
+  tiling = await tuneDot(ctx, { onResult: (t, g) => console.log(`  ${g.toFixed(2).padStart(7)} GFLOP/s  ${JSON.stringify(t)}`) });
+}
+
+let jax: Jax | undefined;
+let jaxWhy = "";
+try {
+  jax = await import("@jax-js/jax");
+  const devices = await jax.init("webgpu");
+  if (!devices.includes("webgpu")) throw new Error(`jax.init("webgpu") found no WebGPU device (got ${devices.join(", ")})`);
+  jax.defaultDevice("webgpu");
+} catch (error) {
+  jaxWhy = error instanceof Error ? error.message : String(error);
+  jax = undefined;
+}
+
+let tf: Tf | undefined;
+let tfWhy = "";
+try {
+  tf = await import("@tensorflow/tfjs-core");
+  await import("@tensorflow/tfjs-backend-webgpu");
+  if (!(await tf.setBackend("webgpu"))) throw new Error("tf.setBackend('webgpu') returned false");
+  await tf.ready();
+} catch (error) {
+  tfWhy = error instanceof Error ? error.message : String(error);
+  tf = undefined;
+}
+
+const adapterOf = {
+  wgtensor: describeAdapter(ctx.adapter.info),
+  "jax-js": jax ? describeAdapter((jax.getWebGPUDevice() as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo) : `not run: ${jaxWhy}`,
+  tfjs: tf ? describeAdapter((tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } }).adapterInfo as GPUAdapterInfo | undefined) : `not run: ${tfWhy}`,
+};
+console.log(`Dawn backend ${backend}, one instance shared as navigator.gpu; node ${process.version}; ${ctx.device.features.has("timestamp-query") ? "timestamp queries available" : "no timestamp queries (no GPU kernel times)"}`);
+for (const [k, v] of Object.entries(adapterOf)) console.log(`  ${k.padEnd(9)} adapter: ${v}`);
+console.log(`wgtensor dot tiling: ${JSON.stringify(tiling)}${tiling === DEFAULT_DOT_TILING ? " (static default)" : ""}`);
+console.log(`timing: ${WARMUP} warm-up calls each, then median of ${REPEATS} rounds (frameworks interleaved), end to end = upload + run + readback\n`);
+
+// ------------------------------------------------------------------ helpers
+
+function randomData(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = (((s >>> 0) / 4294967296) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
+interface Runner {
+  /** One end-to-end call; resolves to the output on the host. */
+  readonly call: () => Promise<ArrayLike<number>>;
+}
+
+type Framework = "wgtensor" | "jax-js" | "tfjs";
+const FRAMEWORKS: readonly Framework[] = ["wgtensor", "jax-js", "tfjs"];
+
+interface Result {
+  readonly ms?: number;
+  readonly best?: number;
+  readonly error?: string;
+  readonly diff?: number;
+}
+
+interface Case {
+  readonly id: string;
+  readonly title: string;
+  /** Work for the rate column: flops (GFLOP/s) or bytes moved (GB/s). */
+  readonly work: { readonly flops?: number; readonly bytes?: number };
+  readonly runners: Partial<Record<Framework, () => Promise<Runner>>>;
+  /** wgtensor's program, for GPU time from timestamp queries. */
+  readonly program?: () => Promise<{ prog: WebGpuProgram; args: CpuArray[] }>;
+}
+
+interface Row {
+  readonly c: Case;
+  readonly results: Record<Framework, Result>;
+  readonly kernel?: { ms: number; names: string };
+}
+
+async function runCase(c: Case): Promise<Row> {
+  const ready: Partial<Record<Framework, Runner>> = {};
+  const results = {} as Record<Framework, Result>;
+  for (const f of FRAMEWORKS) {
+    const make = c.runners[f];
+    if (!make) {
+      results[f] = { error: f === "jax-js" ? `not run: ${jaxWhy}` : f === "tfjs" ? `not run: ${tfWhy}` : "not run" };
+      continue;
+    }
+    try {
+      const runner = await make();
+      for (let i = 0; i < WARMUP; i++) await runner.call();
+      ready[f] = runner;
+    } catch (error) {
+      results[f] = { error: error instanceof Error ? error.message.split("\n")[0]! : String(error) };
+    }
+  }
+  const samples: Record<string, number[]> = {};
+  for (let r = 0; r < REPEATS; r++) {
+    for (const f of FRAMEWORKS) {
+      const runner = ready[f];
+      if (!runner) continue;
+      const t0 = performance.now();
+      await runner.call();
+      (samples[f] ??= []).push(performance.now() - t0);
+    }
+  }
+  const reference = ready.wgtensor ? await ready.wgtensor.call() : undefined;
+  for (const f of FRAMEWORKS) {
+    const runner = ready[f];
+    if (!runner) continue;
+    const out = f === "wgtensor" || !reference ? undefined : await runner.call();
+    results[f] = { ms: median(samples[f]!), best: Math.min(...samples[f]!), ...(out && reference ? { diff: maxDiff(reference, out) } : {}) };
+  }
+  let kernel: Row["kernel"];
+  if (c.program) {
+    try {
+      const { prog, args } = await c.program();
+      if (prog.ctx.device.features.has("timestamp-query")) {
+        await prog.profile(args, 1);
+        const timings = await prog.profile(args, REPEATS);
+        kernel = { ms: timings.reduce((s, t) => s + t.milliseconds, 0), names: timings.map((t) => `${t.name} ${t.milliseconds.toFixed(2)}ms`).join(", ") };
+      }
+    } catch (error) {
+      kernel = { ms: NaN, names: `profile failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  return { c, results, ...(kernel ? { kernel } : {}) };
+}
+
+const rate = (c: Case, ms: number) =>
+  c.work.flops ? ` (${(c.work.flops / ms / 1e6).toFixed(2)} GFLOP/s)` : c.work.bytes ? ` (${(c.work.bytes / ms / 1e6).toFixed(2)} GB/s)` : "";
+
+// ------------------------------------------------------------------ wgtensor
+
+async function wgProgram(f: (...xs: never[]) => unknown, shapes: number[][], data: Float32Array[]) {
+  const program = trace(f as never, shapes.map((s) => spec(s)) as never);
+  const prog = await compileProgram(program, { context: ctx, dotTiling: tiling });
+  const args = data.map((d, i) => fromFlat(d, "float32", shapes[i]!));
+  return { prog, args };
+}
+
+function wgRunner(f: (...xs: never[]) => unknown, shapes: number[][], data: Float32Array[]): () => Promise<Runner> {
+  return async () => {
+    const { prog, args } = await wgProgram(f, shapes, data);
+    return { call: async () => materialize((await prog.run(args))[0]!) };
+  };
+}
+
+// ------------------------------------------------------------------ cases
+
+function matmulCase(n: number): Case {
+  const a = randomData(n * n, 1 + n);
+  const b = randomData(n * n, 2 + n);
+  const shapes = [
+    [n, n],
+    [n, n],
+  ];
+  const f = (x: never, y: never) => core.matmul(x, y);
+  return {
+    id: `mm${n}`,
+    title: `matmul ${n}³ fp32`,
+    work: { flops: 2 * n ** 3 },
+    program: () => wgProgram(f, shapes, [a, b]),
+    runners: {
+      wgtensor: wgRunner(f, shapes, [a, b]),
+      ...(jax && {
+        "jax-js": async () => {
+          const j = jax!;
+          const mm = j.jit((x: InstanceType<Jax["Array"]>, y: InstanceType<Jax["Array"]>) => j.numpy.matmul(x, y));
+          return { call: () => mm(j.numpy.array(a, { shape: [n, n] }), j.numpy.array(b, { shape: [n, n] })).data() };
+        },
+      }),
+      ...(tf && {
+        tfjs: async () => {
+          const t = tf!;
+          return {
+            call: async () => {
+              const x = t.tensor2d(a, [n, n]);
+              const y = t.tensor2d(b, [n, n]);
+              const z = t.matMul(x, y);
+              const out = await z.data();
+              t.dispose([x, y, z]);
+              return out;
+            },
+          };
+        },
+      }),
+    },
+  };
+}
+
+function layerNormCase(): Case {
+  const [rows, cols] = [1576, 768];
+  const x = randomData(rows * cols, 11, 2);
+  const g = randomData(cols, 12);
+  const bt = randomData(cols, 13);
+  const shapes = [[rows, cols], [cols], [cols]];
+  const f = (xs: never, w: never, b: never) => nn.layerNorm(xs, { weight: w, bias: b }, 1e-5);
+  return {
+    id: "ln",
+    title: `layerNorm [${rows}, ${cols}] (γ, β)`,
+    work: { bytes: 2 * rows * cols * 4 },
+    program: () => wgProgram(f, shapes, [x, g, bt]),
+    runners: {
+      wgtensor: wgRunner(f, shapes, [x, g, bt]),
+      ...(jax && {
+        "jax-js": async () => {
+          const j = jax!;
+          type A = InstanceType<Jax["Array"]>;
+          const ln = j.jit((xs: A, w: A, b: A) => j.nn.standardize(xs, -1, { epsilon: 1e-5 }).mul(w).add(b));
+          return {
+            call: () => ln(j.numpy.array(x, { shape: [rows, cols] }), j.numpy.array(g, { shape: [cols] }), j.numpy.array(bt, { shape: [cols] })).data(),
+          };
+        },
+      }),
+      ...(tf && {
+        tfjs: async () => {
+          const t = tf!;
+          return {
+            call: async () => {
+              const xs = t.tensor2d(x, [rows, cols]);
+              const w = t.tensor1d(g);
+              const b = t.tensor1d(bt);
+              const y = t.tidy(() => {
+                const { mean, variance } = t.moments(xs, -1, true);
+                return t.add(t.mul(t.mul(t.sub(xs, mean), t.rsqrt(t.add(variance, 1e-5))), w), b);
+              });
+              const out = await y.data();
+              t.dispose([xs, w, b, y]);
+              return out;
+            },
+          };
+        },
+      }),
+    },
+  };
+}
+
+function attentionCase(): Case {
+  const [h, l, d] = [24, 197, 64];
+  const q = randomData(h * l * d, 21);
+  const k = randomData(h * l * d, 22);
+  const v = randomData(h * l * d, 23);
+  const shape = [h, l, d];
+  const scale = 1 / Math.sqrt(d);
+  const f = (qs: never, ks: never, vs: never) => nn.scaledDotProductAttention(qs, ks, vs);
+  return {
+    id: "attn",
+    title: `attention softmax(QKᵀ/√d)V ${h}×${l}×${d}`,
+    work: { flops: 2 * 2 * h * l * l * d },
+    program: () => wgProgram(f, [shape, shape, shape], [q, k, v]),
+    runners: {
+      wgtensor: wgRunner(f, [shape, shape, shape], [q, k, v]),
+      ...(jax && {
+        "jax-js": async () => {
+          const j = jax!;
+          type A = InstanceType<Jax["Array"]>;
+          const np = j.numpy;
+          const att = j.jit((qs: A, ks: A, vs: A) => np.matmul(j.nn.softmax(np.matmul(qs.mul(scale), np.swapaxes(ks, -1, -2)), -1), vs));
+          return { call: () => att(np.array(q, { shape }), np.array(k, { shape }), np.array(v, { shape })).data() };
+        },
+      }),
+      ...(tf && {
+        tfjs: async () => {
+          const t = tf!;
+          return {
+            call: async () => {
+              const qs = t.tensor3d(q, [h, l, d]);
+              const ks = t.tensor3d(k, [h, l, d]);
+              const vs = t.tensor3d(v, [h, l, d]);
+              const y = t.tidy(() => t.matMul(t.softmax(t.mul(t.matMul(qs, ks, false, true), scale)), vs));
+              const out = await y.data();
+              t.dispose([qs, ks, vs, y]);
+              return out;
+            },
+          };
+        },
+      }),
+    },
+  };
+}
+
+/** Fixed per-call cost: one tiny elementwise op, upload + dispatch + readback. */
+function overheadCase(): Case {
+  const x = randomData(4, 41);
+  const f = (xs: never) => core.mul(core.add(xs, 1), 2);
+  return {
+    id: "tiny",
+    title: "overhead: (x+1)·2 on 4 floats",
+    work: {},
+    program: () => wgProgram(f, [[4]], [x]),
+    runners: {
+      wgtensor: wgRunner(f, [[4]], [x]),
+      ...(jax && {
+        "jax-js": async () => {
+          const j = jax!;
+          const g = j.jit((xs: InstanceType<Jax["Array"]>) => xs.add(1).mul(2));
+          return { call: () => g(j.numpy.array(x, { shape: [4] })).data() };
+        },
+      }),
+      ...(tf && {
+        tfjs: async () => {
+          const t = tf!;
+          return {
+            call: async () => {
+              const xs = t.tensor1d(x);
+              const y = t.tidy(() => t.mul(t.add(xs, 1), 2));
+              const out = await y.data();
+              t.dispose([xs, y]);
+              return out;
+            },
+          };
+        },
+      }),
+    },
+  };
+}
+
+// ------------------------------------------------------------------ the copy kernel (for scale)
+
+/** A plain vec4 copy kernel on wgtensor's device: GPU time from timestamp queries. */
+async function copyKernel(floats: number, repeats: number): Promise<{ kernelMs: number; e2eMs: number; bytes: number }> {
+  const { device } = ctx;
+  const vec4s = Math.ceil(floats / 4);
+  const perGroup = 256;
+  const groups = Math.ceil(vec4s / perGroup);
+  const gx = Math.min(groups, 65535);
+  const gy = Math.ceil(groups / gx);
+  const code = `@group(0) @binding(0) var<storage, read_write> dst: array<vec4f>;
+@group(0) @binding(1) var<storage, read> src: array<vec4f>;
+@compute @workgroup_size(${perGroup})
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let i = g.x + g.y * ${gx * perGroup}u;
+  if (i < ${vec4s}u) { dst[i] = src[i]; }
+}`;
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const src = device.createBuffer({ size: vec4s * 16, usage });
+  const dst = device.createBuffer({ size: vec4s * 16, usage });
+  device.queue.writeBuffer(src, 0, randomData(vec4s * 4, 31));
+  const module = device.createShaderModule({ code });
+  const pipeline = device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
+  const bindGroup = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: dst } },
+      { binding: 1, resource: { buffer: src } },
+    ],
+  });
+  const stamps = device.features.has("timestamp-query");
+  const querySet = stamps ? device.createQuerySet({ type: "timestamp", count: 2 }) : undefined;
+  const resolve = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const kernel: number[] = [];
+  const e2e: number[] = [];
+  for (let r = 0; r < repeats + WARMUP; r++) {
+    const t0 = performance.now();
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass(querySet ? { timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(gx, gy);
+    pass.end();
+    if (querySet) {
+      encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
+      encoder.copyBufferToBuffer(resolve, 0, read, 0, 16);
+    }
+    device.queue.submit([encoder.finish()]);
+    if (querySet) {
+      await read.mapAsync(GPUMapMode.READ);
+      const times = new BigInt64Array(read.getMappedRange().slice(0));
+      read.unmap();
+      if (r >= WARMUP) kernel.push(Number(times[1]! - times[0]!) / 1e6);
+    } else {
+      await device.queue.onSubmittedWorkDone();
+    }
+    if (r >= WARMUP) e2e.push(performance.now() - t0);
+  }
+  [src, dst, resolve, read].forEach((b) => b.destroy());
+  querySet?.destroy();
+  return { kernelMs: stamps ? median(kernel) : NaN, e2eMs: median(e2e), bytes: 2 * vec4s * 16 };
+}
+
+// ------------------------------------------------------------------ run
+
+const cases = [overheadCase(), matmulCase(256), matmulCase(512), matmulCase(1024), layerNormCase(), attentionCase()].filter((c) => !ONLY || ONLY.includes(c.id));
+const rows: Row[] = [];
+for (const c of cases) {
+  process.stdout.write(`running ${c.title} …\n`);
+  rows.push(await runCase(c));
+}
+
+const cell = (c: Case, r: Result | undefined) => (r?.ms === undefined ? "n/a" : `${r.ms.toFixed(2)} ms${rate(c, r.ms)}`);
+
+let copy: Awaited<ReturnType<typeof copyKernel>> | undefined;
+if (!ONLY || ONLY.includes("copy")) copy = await copyKernel(1576 * 768, REPEATS);
+
+const header = ["case", "wgtensor GPU kernels", "wgtensor e2e", "jax-js e2e", "tfjs e2e"];
+const table = rows.map((row) => [
+  row.c.title,
+  row.kernel ? `${row.kernel.ms.toFixed(2)} ms${rate(row.c, row.kernel.ms)}` : "—",
+  cell(row.c, row.results.wgtensor),
+  cell(row.c, row.results["jax-js"]),
+  cell(row.c, row.results.tfjs),
+]);
+if (copy) {
+  const gbs = (ms: number) => `${ms.toFixed(2)} ms (${(copy!.bytes / ms / 1e6).toFixed(2)} GB/s)`;
+  table.push([`copy kernel, vec4, ${(copy.bytes / 2 / 1e6).toFixed(1)} MB`, Number.isNaN(copy.kernelMs) ? "—" : gbs(copy.kernelMs), `${gbs(copy.e2eMs)} ¹`, "", ""]);
+}
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+const line = (cells: readonly string[]) => `| ${cells.map((x, i) => x.padEnd(widths[i]!)).join(" | ")} |`;
+console.log("");
+console.log(line(header));
+console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+table.forEach((r) => console.log(line(r)));
+if (copy) console.log("¹ copy e2e: submit + wait for the dispatch alone (no upload or readback)");
+
+console.log("\nRatios (wgtensor throughput / peer throughput = peer e2e time / wgtensor e2e time; > 1: wgtensor faster):");
+const geo: Record<string, number[]> = { "jax-js": [], tfjs: [] };
+for (const row of rows) {
+  const ours = row.results.wgtensor.ms;
+  const parts = (["jax-js", "tfjs"] as const).map((p) => {
+    const theirs = row.results[p].ms;
+    if (ours === undefined || theirs === undefined) return `wgtensor/${p} n/a`;
+    geo[p]!.push(theirs / ours);
+    return `wgtensor/${p} ${(theirs / ours).toFixed(2)}x`;
+  });
+  console.log(`  ${row.c.title.padEnd(widths[0]!)}  ${parts.join("   ")}`);
+}
+const gmean = (xs: number[]) => (xs.length ? Math.exp(xs.reduce((t, x) => t + Math.log(x), 0) / xs.length).toFixed(2) + "x" : "n/a");
+console.log(`  ${"geometric mean".padEnd(widths[0]!)}  wgtensor/jax-js ${gmean(geo["jax-js"]!)}   wgtensor/tfjs ${gmean(geo.tfjs!)}`);
+
+console.log("\nNotes:");
+for (const row of rows) {
+  const notes: string[] = [];
+  for (const f of FRAMEWORKS) {
+    const r = row.results[f];
+    if (r.error) notes.push(`${f} not measured: ${r.error}`);
+    else if (r.ms !== undefined) notes.push(`${f} best ${r.best!.toFixed(2)} ms${r.diff !== undefined ? `, max |Δ| vs wgtensor ${r.diff.toExponential(1)}` : ""}`);
+  }
+  if (row.kernel) notes.push(`wgtensor kernels: ${row.kernel.names}`);
+  console.log(`  ${row.c.title}: ${notes.join("; ")}`);
+}
+if (copy) console.log(`  copy kernel: ${(copy.bytes / 1e6).toFixed(1)} MB moved (read + write) per call`);
+process.exit(0);
