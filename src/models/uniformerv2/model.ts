@@ -7,7 +7,8 @@
  *             sequential      q_j = G_j(q_{j−1}, X̃)            (released; q₀ learnable)
  *             parallel        x_j = G_j(q_j, X̃),   F = [x₁ … x_n]·U_F
  *             hierarchicalKV  q_j = G_j(q̂_j, [q_{j−1}; X̃])
- *             hierarchicalQ   q_j = G_j([q_{j−1}; q̂_j], X̃)  (the token at q̂_j's place)
+ *             hierarchicalQ   q_j = mean G_j([q_{j−1}; q̂_j], X̃)  (both query tokens pass
+ *                             through the block; their mean is the next global token)
  *   head:   Z = (1 − α)·F + α·mean_t CLSₜ(X^last),  α = σ(balance)   (F alone when frozen)
  *           logits = Linear(LN(Z))
  * Dropouts and drop-path are identity here (inference; training adds them).
@@ -89,7 +90,9 @@ export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniF
         q = globalBlock(query(j), j === 0 ? tokens : core.concat([q, tokens], 1), block, c.globalHeads);
         break;
       case "hierarchicalQ":
-        q = j === 0 ? globalBlock(query(0), tokens, block, c.globalHeads) : core.sliceAxis(globalBlock(core.concat([q, query(j)], 1), tokens, block, c.globalHeads), 1, 1, 2);
+        // Each query token attends only to the tokens, so keeping one slot would drop the
+        // previous stage; the mean keeps both.
+        q = j === 0 ? globalBlock(query(0), tokens, block, c.globalHeads) : core.mean(globalBlock(core.concat([q, query(j)], 1), tokens, block, c.globalHeads), 1, true);
         break;
     }
     globals.push(q);

@@ -98,7 +98,7 @@ export function paramsFromStateDict(config: UniFormerV2Config, stateDict: Readon
     entries.set(spec.key, bind("constant", [], { value: fromFlat(data, "float32", spec.shape) }));
   }
   const known = new Set(specs.map((s) => s.key));
-  const ignored = [...sd.keys()].filter((k) => counters.has(k) || k.endsWith(".num_batches_tracked"));
+  const ignored = [...sd.keys()].filter((k) => counters.has(k));
   const unexpected = [...sd.keys()].filter((k) => !known.has(k) && !ignored.includes(k));
   if (missing.length > 0 && !fallback) {
     throw new WeightError(`${source}: ${missing.length} parameter(s) missing for this config: ${missing.slice(0, 8).join(", ")}${missing.length > 8 ? ", …" : ""}`);
@@ -132,7 +132,15 @@ export async function readCheckpoint(path: string): Promise<Map<string, HostTens
 }
 
 export async function loadWeights(config: UniFormerV2Config, path: string, options: Omit<LoadOptions, "source"> = {}): Promise<{ params: UniFormerV2Params; report: LoadReport }> {
-  return paramsFromStateDict(config, await readCheckpoint(path), { ...options, source: path });
+  let stateDict: Map<string, HostTensor>;
+  try {
+    stateDict = await readCheckpoint(path);
+  } catch (error) {
+    // Corrupt files already say what and where (WeightFileError); give OS errors the same shape.
+    if (error instanceof Error && "code" in error) throw new WeightError(`${path}: cannot read the checkpoint (${error.message})`);
+    throw error;
+  }
+  return paramsFromStateDict(config, stateDict, { ...options, source: path });
 }
 
 export function saveWeights(config: UniFormerV2Config, params: UniFormerV2Params, path: string, metadata: Record<string, string> = {}): void {
