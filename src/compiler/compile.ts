@@ -33,6 +33,8 @@ export interface CompileOptions {
   readonly convAsMatmul?: boolean;
   /** Compile softmax(QKᵀ)V as separate kernels instead of the flash kernel. */
   readonly noAttention?: boolean;
+  /** Keep per-row reductions (layerNorm) out of the following matmul (their own row kernel). */
+  readonly noPrologue?: boolean;
 }
 
 export interface CompiledGraph {
@@ -59,7 +61,7 @@ export function compileGraph(outputs: readonly Node[], options: CompileOptions =
   const forceRealize = new Set<Node>();
   for (let attempt = 0; ; attempt++) {
     if (attempt > 1000) throw new Error("compile: fusion did not settle after 1000 reschedules");
-    const plan = schedule(simplified, { forceRealize, noAttention: options.noAttention ?? false });
+    const plan = schedule(simplified, { forceRealize, noAttention: options.noAttention ?? false, noPrologue: options.noPrologue ?? false });
     try {
       const kernels = plan.kernels.map((k, i) => generate(k, plan.realized, `k${i}_${k.kind}`, options));
       const tooWide = kernels.find((k) => k.bindings.length > limit);

@@ -18,9 +18,13 @@ describe("transformer block: dispatch count (compile only)", () => {
     const kinds = compileGraph(program.outputs, { maxStorageBuffers: 8 }).kernels.map((k) => k.plan.kind);
     expect(kinds).toEqual(["dot", "attention", "dot", "dot", "dot"]);
   });
-  it("split attention (CPU adapters): scores and softmax·V as matmuls = 6", () => {
+  it("split attention: scores, then softmax·V as a matmul with a softmax prologue = 6", () => {
     const kinds = compileGraph(program.outputs, { maxStorageBuffers: 8, noAttention: true }).kernels.map((k) => k.plan.kind);
     expect(kinds).toEqual(["dot", "dot", "dot", "dot", "dot", "dot"]);
+  });
+  it("the CPU-adapter defaults (no attention kernel, no prologues) = 9", () => {
+    const kinds = compileGraph(program.outputs, { maxStorageBuffers: 8, noAttention: true, noPrologue: true }).kernels.map((k) => k.plan.kind);
+    expect(kinds).toEqual(["row", "dot", "dot", "row", "dot", "dot", "row", "dot", "dot"]);
   });
 });
 

@@ -22,9 +22,12 @@ export interface GpuCompileOptions extends Omit<CompileOptions, "maxStorageBuffe
 export async function compileProgram(program: Program, options: GpuCompileOptions = {}): Promise<WebGpuProgram> {
   const ctx = options.context ?? (await gpu());
   const graph = compileGraph(program.outputs, {
-    // On CPU adapters the matmul template beats the fused attention kernel by about 5×
-    // (scores, then softmax as the second matmul's prologue: two dispatches).
+    // On CPU adapters fewer dispatches is not faster: the matmul template beats the fused
+    // attention kernel ~5× (scores, then softmax as the next matmul's prologue), and a
+    // layerNorm row kernel plus the subgroup matmul beats the layerNorm-prologue matmul ~3×
+    // (B/16-sized block on lavapipe: 6.0 s in 6 kernels, 3.0 s in 9; `wgtensor profile block`).
     noAttention: ctx.info.software,
+    noPrologue: ctx.info.software,
     // The matmul tiling measured best for this kind of adapter (see bench/ and dot.ts).
     dotTiling: dotTilingFor(ctx),
     ...options,
