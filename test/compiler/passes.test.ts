@@ -18,6 +18,7 @@ import { Tensor, type AnyTensor } from "../../src/dsl/tensor.js";
 import { materialize, fromFlat, type CpuArray } from "../../src/runtime/cpu/array.js";
 import { evaluate } from "../../src/runtime/cpu/interpreter.js";
 import { buildGraph, inputShape, recipeArb, type GraphRecipe } from "./random-graphs.js";
+import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
 
 // ---------------------------------------------------------------- helpers
 
@@ -32,16 +33,7 @@ const nodes = (outs: readonly Node[]) => topoSort(outs);
 const count = (outs: readonly Node[], op: OpName) => nodes(outs).filter((n) => n.op === op).length;
 const ops = (outs: readonly Node[]) => nodes(outs).map((n) => n.op);
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry = mulberry32;
 
 function randomInputs(outs: readonly Node[], seed: number): Map<string, CpuArray> {
   const next = mulberry(seed);

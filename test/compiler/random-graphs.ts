@@ -11,6 +11,7 @@
 import fc from "fast-check";
 import * as core from "../../src/dsl/core.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
+import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
 
 export interface Step {
   /** Op family (taken modulo the number of families). */
@@ -82,16 +83,7 @@ export function recipeArb(options: RecipeOptions = {}): fc.Arbitrary<GraphRecipe
 }
 
 /** mulberry32 for closed-over weights. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function weights(next: () => number, shape: readonly number[], scale: number): AnyTensor {
   const n = shape.reduce((a, b) => a * b, 1);

@@ -19,6 +19,7 @@ import { flatten } from "../../src/dsl/tree.js";
 import { gpu, NoAdapterError, type GpuContext } from "../../src/runtime/webgpu/device.js";
 import { gpuJit } from "../../src/runtime/webgpu/jit.js";
 import type { WebGpuProgram } from "../../src/runtime/webgpu/program.js";
+import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
 
 // ---------------------------------------------------------------- fast-check defaults
 
@@ -101,16 +102,7 @@ export function describeGpu(name: string, fn: () => void): void {
 // ---------------------------------------------------------------- random inputs
 
 /** mulberry32: a tiny deterministic PRNG (seeded by fast-check). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export const prod = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 

@@ -8,18 +8,10 @@ import * as core from "../../src/dsl/core.js";
 import { checkGradients } from "../../src/dsl/gradcheck.js";
 import { data } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
+import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
 
 /** mulberry32: a small seeded generator for test inputs (independent of the DSL's RNG). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** n values uniform in [lo, hi), already rounded to float32 (what the tensor will hold). */
 export function randomValues(n: number, seed: number, lo = -1, hi = 1): number[] {

@@ -12,6 +12,7 @@ import { fromFlat } from "../../runtime/cpu/array.js";
 import type { Key } from "../../runtime/random/threefry.js";
 import { validateConfig, type UniFormerV2Config } from "./config.js";
 import { paramSpecs, treeFromFlat, type UniFormerV2Params } from "./params.js";
+import { mulberry32 } from "../../runtime/random/mulberry32.js";
 
 export function initParams(config: UniFormerV2Config, key: Key): UniFormerV2Params {
   validateConfig(config);
@@ -49,16 +50,4 @@ export function initParams(config: UniFormerV2Config, key: Key): UniFormerV2Para
     entries.set(spec.key, t);
   });
   return treeFromFlat(entries);
-}
-
-/** mulberry32: a small, fast 32-bit generator; uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -31,18 +31,20 @@ export function attentionKernel(plan: KernelPlan, realized: ReadonlySet<Node>, n
 
 const ROW_THREADS = 64;
 
-function rowAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
+/** The operands and sizes both forms need: out [...batch, Lq, Dv] = softmax(A·B) V. */
+function attentionDims(plan: KernelPlan) {
   const { root } = plan;
   const att = plan.attention!;
   const [a, b] = att.scores.inputs as [Node, Node];
   const v = att.values;
   const r = root.shape.length;
   const lq = root.shape[r - 2]!;
-  const dv = root.shape[r - 1]!;
-  const d = a.shape[r - 1]!;
-  const lk = v.shape[r - 2]!;
   const batchShape = root.shape.slice(0, -2);
-  const rows = sizeOf(batchShape) * lq;
+  return { root, att, a, b, v, lq, dv: root.shape[r - 1]!, d: a.shape[r - 1]!, lk: v.shape[r - 2]!, batchShape, rows: sizeOf(batchShape) * lq };
+}
+
+function rowAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
+  const { root, att, a, b, v, lq, dv, d, lk, batchShape, rows } = attentionDims(plan);
   const T = ROW_THREADS;
 
   const w = new KernelWriter(realized, root);
@@ -118,17 +120,7 @@ function rowAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: strin
 }
 
 function onlineAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
-  const { root } = plan;
-  const att = plan.attention!;
-  const [a, b] = att.scores.inputs as [Node, Node];
-  const v = att.values;
-  const r = root.shape.length;
-  const lq = root.shape[r - 2]!;
-  const dv = root.shape[r - 1]!;
-  const d = a.shape[r - 1]!;
-  const lk = v.shape[r - 2]!;
-  const batchShape = root.shape.slice(0, -2);
-  const rows = sizeOf(batchShape) * lq;
+  const { root, att, a, b, v, lq, dv, d, lk, batchShape, rows } = attentionDims(plan);
   const w = new KernelWriter(realized, root);
   w.open("");
   w.line(`let lin = i32(gid.x + gid.y * nwg.x * ${WORKGROUP}u);`);
