@@ -30,6 +30,7 @@ export type { OpName, OpParams } from "./dsl/ops/params.js";
 export type { OpDef, FusionRole } from "./dsl/ops/def.js";
 export * as core from "./dsl/core.js";
 export * as nn from "./dsl/nn/index.js";
+export * as optim from "./train/optimizers.js";
 export { gpu, acquire, NoAdapterError, type GpuContext, type AdapterSummary } from "./runtime/webgpu/device.js";
 export { gpuJit, compileProgram, type GpuCompileOptions } from "./runtime/webgpu/jit.js";
 export { WebGpuProgram, type KernelTiming } from "./runtime/webgpu/program.js";
