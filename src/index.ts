@@ -33,7 +33,7 @@ export * as nn from "./dsl/nn/index.js";
 export * as optim from "./train/optimizers.js";
 export { gpu, acquire, NoAdapterError, type GpuContext, type AdapterSummary } from "./runtime/webgpu/device.js";
 export { gpuJit, compileProgram, type GpuCompileOptions } from "./runtime/webgpu/jit.js";
-export { WebGpuProgram, type KernelTiming } from "./runtime/webgpu/program.js";
+export { WebGpuProgram, DeviceValue, type KernelTiming } from "./runtime/webgpu/program.js";
 export { WgslCompileError, GpuValidationError, GpuOutOfMemoryError, GpuDeviceLostError } from "./runtime/webgpu/errors.js";
 export { compileGraph, type CompiledGraph, type CompileOptions } from "./compiler/compile.js";
 export type * from "./dsl/types/index.js";

@@ -4,6 +4,7 @@
  * the inputs, records every dispatch into one command encoder, and reads the outputs back.
  */
 import type { Node } from "../../dsl/node.js";
+import type { DType } from "../../dsl/dtype.js";
 import type { CompiledGraph } from "../../compiler/compile.js";
 import { bytesOf } from "../../compiler/compile.js";
 import type { GeneratedKernel } from "../../compiler/wgsl/kernels/common.js";
@@ -56,6 +57,21 @@ function fromGpuBytes(bytes: ArrayBuffer, node: Node): CpuArray {
   const src = node.dtype === "float32" ? new Float32Array(bytes, 0, n) : node.dtype === "int32" ? new Int32Array(bytes, 0, n) : new Uint32Array(bytes, 0, n);
   data.set(src);
   return fromFlat(data, node.dtype, node.shape);
+}
+
+/** A value that lives in a GPU buffer between runs (parameters, optimizer state). */
+export class DeviceValue {
+  destroyed = false;
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+  ) {}
+
+  destroy(): void {
+    if (!this.destroyed) this.buffer.destroy();
+    this.destroyed = true;
+  }
 }
 
 export interface KernelTiming {
@@ -128,37 +144,63 @@ export class WebGpuProgram {
     return this.owned.reduce((n, b) => n + b.size, 0);
   }
 
-  private writeInputs(args: readonly CpuArray[]): void {
+  private checkInput(i: number, shape: readonly number[], dtype: string): void {
+    const node = this.inputs[i]!;
+    if (dtype !== node.dtype || shape.length !== node.shape.length || shape.some((d, k) => d !== node.shape[k])) {
+      throw new Error(`program: input ${i} must be ${node.dtype} [${node.shape.join(", ")}], got ${dtype} [${shape.join(", ")}]`);
+    }
+  }
+
+  private writeInputs(args: readonly (CpuArray | DeviceValue)[]): void {
     if (args.length !== this.inputs.length) throw new Error(`program: expected ${this.inputs.length} inputs, got ${args.length}`);
     args.forEach((arg, i) => {
-      const node = this.inputs[i]!;
-      const shape = arg.view.shape;
-      if (arg.dtype !== node.dtype || shape.length !== node.shape.length || shape.some((d, k) => d !== node.shape[k])) {
-        throw new Error(`program: input ${i} must be ${node.dtype} [${node.shape.join(", ")}], got ${arg.dtype} [${shape.join(", ")}]`);
+      if (arg instanceof DeviceValue) {
+        if (arg.destroyed) throw new Error(`program: input ${i} is a destroyed device value`);
+        this.checkInput(i, arg.shape, arg.dtype);
+        return;
       }
-      this.ctx.device.queue.writeBuffer(this.buffers.get(node)!, 0, toGpuBytes(arg));
+      this.checkInput(i, arg.view.shape, arg.dtype);
+      this.ctx.device.queue.writeBuffer(this.buffers.get(this.inputs[i]!)!, 0, toGpuBytes(arg));
     });
   }
 
   async run(args: readonly CpuArray[]): Promise<CpuArray[]> {
+    return (await this.runResident(args, [])) as CpuArray[];
+  }
+
+  /**
+   * Run with some inputs already on the device and some outputs kept there: a training step
+   * feeds its parameters and optimizer state back in without a round trip through the host.
+   * `keep[i]` makes output i a DeviceValue (a buffer of its own, the caller's to destroy);
+   * the other outputs are read back.
+   */
+  async runResident(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[]): Promise<(CpuArray | DeviceValue)[]> {
     const started = performance.now();
     try {
-      return await this.runOnce(args);
+      return await this.runOnce(args, keep);
     } finally {
       debug(1, () => `ran ${this.graph.kernels.length} kernel(s) in ${(performance.now() - started).toFixed(2)} ms (writes, dispatches, readback)`);
     }
   }
 
-  private async runOnce(args: readonly CpuArray[]): Promise<CpuArray[]> {
+  private async runOnce(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[]): Promise<(CpuArray | DeviceValue)[]> {
     if (this.lost) throw new GpuDeviceLostError(`WebGPU device lost: ${this.lost}`);
     const { device } = this.ctx;
     this.writeInputs(args);
-    const readbacks = this.graph.outputs.map((node) =>
-      device.createBuffer({ size: Math.ceil(bytesOf(node) / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    const outputs = this.graph.outputs;
+    const sizeOfOutput = (node: Node) => Math.ceil(bytesOf(node) / 4) * 4;
+    const readbacks = outputs.map((node, i) =>
+      keep[i] ? undefined : device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    );
+    const kept = outputs.map((node, i) =>
+      keep[i] ? new DeviceValue(device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }), node.shape, node.dtype) : undefined,
     );
     try {
       await scoped(device, "running the program", async () => {
         const encoder = device.createCommandEncoder();
+        args.forEach((arg, i) => {
+          if (arg instanceof DeviceValue) encoder.copyBufferToBuffer(arg.buffer, 0, this.buffers.get(this.inputs[i]!)!, 0, arg.buffer.size);
+        });
         const pass = encoder.beginComputePass();
         this.graph.kernels.forEach((k, i) => {
           pass.setPipeline(this.pipelines[i]!);
@@ -166,13 +208,34 @@ export class WebGpuProgram {
           pass.dispatchWorkgroups(...k.workgroups);
         });
         pass.end();
-        this.graph.outputs.forEach((node, i) => encoder.copyBufferToBuffer(this.buffers.get(node)!, 0, readbacks[i]!, 0, readbacks[i]!.size));
+        outputs.forEach((node, i) => {
+          const target = readbacks[i] ?? kept[i]!.buffer;
+          encoder.copyBufferToBuffer(this.buffers.get(node)!, 0, target, 0, target.size);
+        });
         device.queue.submit([encoder.finish()]);
       });
-      await Promise.all(readbacks.map((b) => b.mapAsync(GPUMapMode.READ)));
-      return this.graph.outputs.map((node, i) => fromGpuBytes(readbacks[i]!.getMappedRange().slice(0), node));
+      await Promise.all(readbacks.map((b) => b?.mapAsync(GPUMapMode.READ)));
+      return outputs.map((node, i) => kept[i] ?? fromGpuBytes(readbacks[i]!.getMappedRange().slice(0), node));
+    } catch (error) {
+      kept.forEach((k) => k?.destroy());
+      throw error;
     } finally {
-      readbacks.forEach((b) => b.destroy());
+      readbacks.forEach((b) => b?.destroy());
+    }
+  }
+
+  /** Read a device value back to the host. */
+  async read(value: DeviceValue): Promise<CpuArray> {
+    const { device } = this.ctx;
+    const staging = device.createBuffer({ size: value.buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      const encoder = device.createCommandEncoder();
+      encoder.copyBufferToBuffer(value.buffer, 0, staging, 0, value.buffer.size);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      return fromGpuBytes(staging.getMappedRange().slice(0), { shape: value.shape, dtype: value.dtype } as Node);
+    } finally {
+      staging.destroy();
     }
   }
 
