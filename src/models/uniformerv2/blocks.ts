@@ -13,6 +13,7 @@ import * as core from "../../dsl/core.js";
 import * as nn from "../../dsl/nn/index.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
 import type { AttentionP, BatchNormP, ExtractorP, LinearP, LmhraP, MlpP, ResBlockP } from "./params.js";
+import type { TrainContext } from "./training.js";
 
 const EPS = 1e-5;
 
@@ -21,20 +22,34 @@ function mha(p: AttentionP): nn.MultiheadAttentionParams {
   return { inProjWeight: p.in_proj_weight, inProjBias: p.in_proj_bias, outProj: p.out_proj };
 }
 
-/** FFN: Linear → QuickGELU → Linear. */
-export function ffn(x: AnyTensor, p: MlpP): AnyTensor {
-  return nn.linear(nn.quickGelu(nn.linear(x, p.c_fc)), p.c_proj);
+/** FFN: Linear → QuickGELU → (Dropout, global blocks only) → Linear. */
+export function ffn(x: AnyTensor, p: MlpP, dropout?: (h: AnyTensor) => AnyTensor): AnyTensor {
+  const h = nn.quickGelu(nn.linear(x, p.c_fc));
+  return nn.linear(dropout ? dropout(h) : h, p.c_proj);
 }
 
-/** BatchNorm3d in eval mode over the channel (last) dim, as the released models run it. */
-function batchNormEval(x: AnyTensor, p: BatchNormP): AnyTensor {
-  return nn.batchNorm(x, { weight: p.weight, bias: p.bias }, { runningMean: p.running_mean, runningVar: p.running_var }, { training: false, eps: EPS }).y;
+/**
+ * BatchNorm3d over the channel (last) dim: running statistics in eval mode (as the released
+ * models run); batch statistics in training, recording the updated buffers under `path`.
+ */
+function batchNorm(x: AnyTensor, p: BatchNormP, train: TrainContext | undefined, path: string): AnyTensor {
+  const out = nn.batchNorm(
+    x,
+    { weight: p.weight, bias: p.bias },
+    { runningMean: p.running_mean, runningVar: p.running_var },
+    { training: train !== undefined, eps: EPS, momentum: train?.options.bnMomentum ?? 0.1 },
+  );
+  if (train) {
+    train.bnState.set(`${path}.running_mean`, out.state.runningMean);
+    train.bnState.set(`${path}.running_var`, out.state.runningVar);
+  }
+  return out.y;
 }
 
 /** LT-MHRA's branch on patch tokens [N, T, H, W, C]: the delta the block adds. */
-export function lmhra(patches: AnyTensor, p: LmhraP, kernelSize: number): AnyTensor {
+export function lmhra(patches: AnyTensor, p: LmhraP, kernelSize: number, train?: TrainContext, path = "lmhra"): AnyTensor {
   const [bn, down, temporal, up] = p.pos_embed;
-  const hidden = nn.conv3d(batchNormEval(patches, bn), down);
+  const hidden = nn.conv3d(batchNorm(patches, bn, train, `${path}.pos_embed.0`), down);
   const mixed = nn.conv3d(hidden, temporal, { padding: [(kernelSize - 1) / 2, 0, 0], groups: temporal.weight.shape[0]! });
   return nn.conv3d(mixed, up);
 }
@@ -65,23 +80,36 @@ function frameAttention(x: AnyTensor, p: AttentionP, heads: number): AnyTensor {
   return core.reshape(nn.selfAttention(frames, mha(p), { numHeads: heads }), [n, t, l, c]);
 }
 
+export interface LocalBlockOptions {
+  readonly heads: number;
+  readonly grid: number;
+  readonly kernelSize: number;
+  /** Training: batch-statistics BatchNorm, drop-path at `dropPath`. */
+  readonly train?: TrainContext;
+  readonly dropPath?: number;
+  /** Official key prefix of the block (for recorded BatchNorm buffers). */
+  readonly path?: string;
+}
+
 /** The Local UniBlock (the official ResidualAttentionBlock). */
-export function localBlock(x0: AnyTensor, p: ResBlockP, o: { heads: number; grid: number; kernelSize: number }): LocalBlockOut {
+export function localBlock(x0: AnyTensor, p: ResBlockP, o: LocalBlockOptions): LocalBlockOut {
+  const drop = (t: AnyTensor) => (o.train ? o.train.dropPath(t, o.dropPath ?? 0) : t);
+  const path = o.path ?? "block";
   let x = x0;
   let delta1: AnyTensor | undefined;
   let delta2: AnyTensor | undefined;
   if (p.lmhra1) {
     const [cls, patches] = splitTokens(x, o.grid);
-    delta1 = lmhra(patches, p.lmhra1, o.kernelSize);
-    x = joinTokens(cls, core.add(patches, delta1));
+    delta1 = lmhra(patches, p.lmhra1, o.kernelSize, o.train, `${path}.lmhra1`);
+    x = joinTokens(cls, core.add(patches, drop(delta1)));
   }
-  x = core.add(x, frameAttention(nn.layerNorm(x, p.ln_1), p.attn, o.heads));
+  x = core.add(x, drop(frameAttention(nn.layerNorm(x, p.ln_1), p.attn, o.heads)));
   if (p.lmhra2) {
     const [cls, patches] = splitTokens(x, o.grid);
-    delta2 = lmhra(patches, p.lmhra2, o.kernelSize);
-    x = joinTokens(cls, core.add(patches, delta2));
+    delta2 = lmhra(patches, p.lmhra2, o.kernelSize, o.train, `${path}.lmhra2`);
+    x = joinTokens(cls, core.add(patches, drop(delta2)));
   }
-  x = core.add(x, ffn(nn.layerNorm(x, p.ln_2), p.mlp));
+  x = core.add(x, drop(ffn(nn.layerNorm(x, p.ln_2), p.mlp)));
   return { x, ...(delta1 ? { lmhra1: delta1 } : {}), ...(delta2 ? { lmhra2: delta2 } : {}) };
 }
 
@@ -91,8 +119,15 @@ export function dpe(patches: AnyTensor, p: LinearP): AnyTensor {
 }
 
 /** The Global UniBlock (the official Extractor): queries [N, Q, C] attend to tokens [N, K, C]. */
-export function globalBlock(q0: AnyTensor, tokens: AnyTensor, p: ExtractorP, heads: number): AnyTensor {
+export function globalBlock(
+  q0: AnyTensor,
+  tokens: AnyTensor,
+  p: ExtractorP,
+  heads: number,
+  train?: { readonly ctx: TrainContext; readonly dropPath: number; readonly mlpDropout: number },
+): AnyTensor {
+  const drop = (t: AnyTensor) => (train ? train.ctx.dropPath(t, train.dropPath) : t);
   const kv = nn.layerNorm(tokens, p.ln_3);
-  const q = core.add(q0, nn.multiheadAttention(nn.layerNorm(q0, p.ln_1), kv, kv, mha(p.attn), { numHeads: heads }));
-  return core.add(q, ffn(nn.layerNorm(q, p.ln_2), p.mlp));
+  const q = core.add(q0, drop(nn.multiheadAttention(nn.layerNorm(q0, p.ln_1), kv, kv, mha(p.attn), { numHeads: heads })));
+  return core.add(q, drop(ffn(nn.layerNorm(q, p.ln_2), p.mlp, train ? (h) => train.ctx.dropout(h, train.mlpDropout) : undefined)));
 }

@@ -6,3 +6,4 @@ export * from "./model.js";
 export * from "./weights.js";
 export * from "./init.js";
 export * from "./typed.js";
+export * from "./training.js";

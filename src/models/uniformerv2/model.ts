@@ -20,9 +20,12 @@ import { ShapeMismatch } from "../../dsl/errors.js";
 import { geometry, type UniFormerV2Config } from "./config.js";
 import type { UniFormerV2Params } from "./params.js";
 import { dpe, globalBlock, joinTokens, localBlock, splitTokens } from "./blocks.js";
+import { linspace, TrainContext, type TrainingOptions } from "./training.js";
 
 export interface ForwardOutput {
   readonly logits: AnyTensor;
+  /** In training: the updated BatchNorm running statistics, by official key. */
+  readonly bnState?: ReadonlyMap<string, AnyTensor>;
   /** With `intermediates`: the fixtures' named tensors, in our layouts (see `officialLayout`). */
   readonly intermediates?: ReadonlyMap<string, AnyTensor>;
 }
@@ -49,8 +52,17 @@ export function checkVideo(video: AnyTensor, c: UniFormerV2Config): void {
   if (video.dtype !== "float32") throw new ShapeMismatch("uniformerv2", `the video must be float32, got ${video.dtype}`, [s]);
 }
 
-export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniFormerV2Config, options: { intermediates?: boolean } = {}): ForwardOutput {
+export interface ForwardOptions {
+  readonly intermediates?: boolean;
+  /** Train mode: batch-statistics BatchNorm (updated buffers in `bnState`), dropout, drop-path. */
+  readonly training?: TrainingOptions;
+}
+
+export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniFormerV2Config, options: ForwardOptions = {}): ForwardOutput {
   checkVideo(video, c);
+  const train = options.training ? new TrainContext(options.training) : undefined;
+  const backboneDpr = linspace(c.backboneDropPathRate, c.layers);
+  const globalDpr = linspace(c.dropPathRate, c.returnList.length);
   const g = geometry(c);
   const record = new Map<string, AnyTensor>();
   const keep = (name: string, t: AnyTensor) => options.intermediates && record.set(name, t);
@@ -66,7 +78,14 @@ export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniF
   let q = query(0);
   const globals: AnyTensor[] = [];
   for (let i = 0; i < c.layers; i++) {
-    const out = localBlock(x, T.resblocks[i]!, { heads: c.heads, grid: g.grid, kernelSize: c.kernelSize });
+    const out = localBlock(x, T.resblocks[i]!, {
+      heads: c.heads,
+      grid: g.grid,
+      kernelSize: c.kernelSize,
+      path: `transformer.resblocks.${i}`,
+      dropPath: backboneDpr[i]!,
+      ...(train ? { train } : {}),
+    });
     x = out.x;
     if (out.lmhra1) keep(`layer.${i}.lmhra1`, out.lmhra1);
     if (out.lmhra2) keep(`layer.${i}.lmhra2`, out.lmhra2);
@@ -79,20 +98,22 @@ export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniF
     keep(`dpe.${j}`, pos);
     const tokens = core.reshape(joinTokens(cls, core.add(patches, pos)), [n, -1, d]);
     const block = T.dec[j]!;
+    const G = (queries: AnyTensor, kv: AnyTensor) =>
+      globalBlock(queries, kv, block, c.globalHeads, train ? { ctx: train, dropPath: globalDpr[j]!, mlpDropout: c.mlpDropout[j]! } : undefined);
     switch (c.fusion) {
       case "sequential":
-        q = globalBlock(q, tokens, block, c.globalHeads);
+        q = G(q, tokens);
         break;
       case "parallel":
-        q = globalBlock(query(j), tokens, block, c.globalHeads);
+        q = G(query(j), tokens);
         break;
       case "hierarchicalKV":
-        q = globalBlock(query(j), j === 0 ? tokens : core.concat([q, tokens], 1), block, c.globalHeads);
+        q = G(query(j), j === 0 ? tokens : core.concat([q, tokens], 1));
         break;
       case "hierarchicalQ":
         // Each query token attends only to the tokens, so keeping one slot would drop the
         // previous stage; the mean keeps both.
-        q = j === 0 ? globalBlock(query(0), tokens, block, c.globalHeads) : core.mean(globalBlock(core.concat([q, query(j)], 1), tokens, block, c.globalHeads), 1, true);
+        q = j === 0 ? G(query(0), tokens) : core.mean(G(core.concat([q, query(j)], 1), tokens), 1, true);
         break;
     }
     globals.push(q);
@@ -108,9 +129,14 @@ export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniF
   }
   keep("fused", fused);
   const [ln, , head] = T.proj;
-  const logits = nn.linear(nn.layerNorm(fused, ln), head);
+  const normed = nn.layerNorm(fused, ln);
+  const logits = nn.linear(train ? train.dropout(normed, c.clsDropout) : normed, head);
   keep("logits", logits);
-  return options.intermediates ? { logits, intermediates: record } : { logits };
+  return {
+    logits,
+    ...(options.intermediates ? { intermediates: record } : {}),
+    ...(train ? { bnState: train.bnState } : {}),
+  };
 }
 
 /**
