@@ -57,16 +57,20 @@ export const DEFAULT_DOT_TILING: DotTiling = { tm: 8, tn: 8, wx: 8, wy: 1, varia
 /** The loop template's tiling (and the one a matmul with a prologue uses unless told "loop"). */
 export const LOOP_DOT_TILING: DotTiling = { tm: 4, tn: 4, wx: 8, wy: 8, variant: "loop" };
 
-export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, tiling: DotTiling = DEFAULT_DOT_TILING): GeneratedKernel {
-  const { root } = plan;
-  const c = plan.contraction!;
+/** The operands and sizes of [...batch, M, K] · [...batch, K, N] (the batch is the z grid). */
+function dotDims(c: Node, name: string) {
   const [a, b] = c.inputs as [Node, Node];
   const r = c.shape.length;
-  const [m, n] = [c.shape[r - 2]!, c.shape[r - 1]!];
-  const k = a.shape[r - 1]!;
   const batchShape = c.shape.slice(0, -2);
   const batch = sizeOf(batchShape);
   if (batch > MAX_GROUPS) throw new Error(`${name}: batch ${batch} exceeds ${MAX_GROUPS} workgroups`);
+  return { a, b, r, m: c.shape[r - 2]!, n: c.shape[r - 1]!, k: a.shape[r - 1]!, batchShape, batch };
+}
+
+export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, tiling: DotTiling = DEFAULT_DOT_TILING): GeneratedKernel {
+  const { root } = plan;
+  const c = plan.contraction!;
+  const { a, b, m, n, k, batchShape, batch } = dotDims(c, name);
   if (plan.reductions.length === 0 && (tiling.variant ?? "registers") !== "loop") return tiledDotKernel(plan, realized, name, tiling);
   // With a prologue: the subgroup template takes one row per lane (as many threads as rows,
   // one `arow` per thread); the other variants' shapes are not made for it, the loop is.
@@ -207,13 +211,7 @@ export type DotVariant = "loop" | "registers" | "subgroup" | "workgroup";
  */
 function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, tiling: DotTiling): GeneratedKernel {
   const c = plan.contraction!;
-  const [a, b] = c.inputs as [Node, Node];
-  const r = c.shape.length;
-  const [m, n] = [c.shape[r - 2]!, c.shape[r - 1]!];
-  const k = a.shape[r - 1]!;
-  const batchShape = c.shape.slice(0, -2);
-  const batch = sizeOf(batchShape);
-  if (batch > MAX_GROUPS) throw new Error(`${name}: batch ${batch} exceeds ${MAX_GROUPS} workgroups`);
+  const { a, b, m, n, k, batchShape, batch } = dotDims(c, name);
   const { tm, tn, wx, wy } = tiling;
   const variant = tiling.variant ?? "registers";
   const lanes = Math.min(tiling.lanes ?? 8, tm);
