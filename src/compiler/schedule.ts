@@ -9,6 +9,7 @@
  */
 import { topoSort, type Node } from "../dsl/node.js";
 import { opDef } from "../dsl/ops/registry.js";
+import { sameShape } from "../dsl/core.js";
 
 export type KernelKind = "elementwise" | "row" | "dot" | "conv" | "attention";
 
@@ -275,9 +276,6 @@ function epilogueOf(
   return undefined;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((n, i) => n === b[i]);
-}
 
 /** Does the unrealized region feeding `node` (itself included) contain a node matching `test`? */
 function regionHas(node: Node, realized: ReadonlySet<Node>, test: (n: Node) => boolean): boolean {

@@ -117,6 +117,18 @@ function mapSpecs(tree: unknown, fn: (s: Spec, path: string) => AnyTensor, path 
 
 // ---------------------------------------------------------------- jit
 
+/**
+ * Trace `f` on placeholders shaped like the flattened arguments `leaves` (structure `def`):
+ * what `jit` and `gpuJit` compile once per signature.
+ */
+export function traceArgs<A extends readonly unknown[], R>(f: (...args: A) => R, leaves: readonly AnyTensor[], def: TreeDef): Program<R> {
+  const inputs = leaves.map((t, i) => placeholder(`arg${i}`, t.shape, t.dtype));
+  return buildProgram(
+    inputs.map((t) => t.node as Node<"input">),
+    f(...(def.rebuild(inputs) as A)),
+  );
+}
+
 export interface JitOptions {
   readonly precision?: Precision;
 }
@@ -131,11 +143,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
     const { leaves, def } = flatten(args);
     let program = programs.get(def.key);
     if (!program) {
-      const inputs = leaves.map((t, i) => placeholder(`arg${i}`, t.shape, t.dtype));
-      program = buildProgram(
-        inputs.map((t) => t.node as Node<"input">),
-        f(...(def.rebuild(inputs) as A)),
-      );
+      program = traceArgs(f, leaves, def);
       programs.set(def.key, program);
     }
     return program.unflatten(program.run(leaves.map(realize), options.precision));

@@ -7,8 +7,8 @@
  */
 import type { Node } from "../../dsl/node.js";
 import type { GraphBuilder, Rule } from "./rewrite.js";
+import { sizeOf } from "../../runtime/cpu/view.js";
 
-const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
 
 export const CONV_AS_MATMUL: Rule = {
   name: "conv-as-matmul",
@@ -32,8 +32,8 @@ export const CONV_AS_MATMUL: Rule = {
       : g.node("slice", { starts: x.shape.map(() => 0), ends: [n, ...covered, cin], steps: x.shape.map(() => 1) }, [x]);
     const split = g.node("reshape", { shape: [n, ...out.flatMap((o, d) => [o, kernel[d]!]), cin] }, [cropped]);
     const perm = [0, ...out.map((_, d) => 1 + 2 * d), ...out.map((_, d) => 2 + 2 * d), 2 * r + 1];
-    const patches = g.node("reshape", { shape: [n * product(out), product(kernel) * cin] }, [g.node("permute", { perm }, [split])]);
-    const weights = g.node("permute", { perm: [1, 0] }, [g.node("reshape", { shape: [cout, product(kernel) * cin] }, [w])]);
+    const patches = g.node("reshape", { shape: [n * sizeOf(out), sizeOf(kernel) * cin] }, [g.node("permute", { perm }, [split])]);
+    const weights = g.node("permute", { perm: [1, 0] }, [g.node("reshape", { shape: [cout, sizeOf(kernel) * cin] }, [w])]);
     return g.node("reshape", { shape: node.shape }, [g.node("dot", {}, [patches, weights])]);
   },
 };

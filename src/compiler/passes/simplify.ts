@@ -8,9 +8,9 @@ import { opDef } from "../../dsl/ops/registry.js";
 import { MOVEMENT } from "../../dsl/ops/params.js";
 import { evaluate } from "../../runtime/cpu/interpreter.js";
 import { materialize } from "../../runtime/cpu/array.js";
+import { sameShape } from "../../dsl/core.js";
 import type { GraphBuilder, Rule } from "./rewrite.js";
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
 /** A fill of exactly `value` (Object.is: +0 and −0 differ, and only −0 is neutral for +). */
 const fullOf = (n: Node | undefined, value?: number): boolean => n !== undefined && n.is("full") && (value === undefined || Object.is(n.params.value, value));
 const identityPerm = (perm: readonly number[]) => perm.every((p, i) => p === i);

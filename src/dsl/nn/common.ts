@@ -12,6 +12,7 @@ import { DTypeMismatch, ShapeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { Dim, DType, Shape } from "../types/shape.js";
 import { Key } from "../../runtime/random/threefry.js";
+import { sizeOf } from "../../runtime/cpu/view.js";
 
 // ---------------------------------------------------------------- types
 
@@ -102,13 +103,9 @@ export function requireShape(op: string, ok: boolean, detail: string, ...ts: rea
   if (!ok) throw new ShapeMismatch(op, detail, ts.filter((t): t is AnyTensor => t !== undefined).map((t) => t.shape));
 }
 
-export function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((n, i) => n === b[i]);
-}
-
-export function product(dims: readonly number[]): number {
-  return dims.reduce((n, d) => n * d, 1);
-}
+/** The composites' names for the shared shape helpers. */
+export const sameDims = core.sameShape;
+export const product = sizeOf;
 
 /** Cast the result of untyped `core` ops to a composite's declared return type. */
 export function typed<T>(t: AnyTensor): T {

@@ -11,7 +11,7 @@ import { DTypeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { DType, Shape } from "../types/shape.js";
 import { logSoftmax } from "./activations.js";
-import { requireFloat, requireShape, sameDims, typed, type FloatArg, type Lead } from "./common.js";
+import { requireFloat, requireShape, sameDims, type FloatArg, type Lead } from "./common.js";
 
 export type Reduction = "mean" | "sum" | "none";
 

@@ -10,7 +10,7 @@
  */
 import type { Product } from "./arith.js";
 import type { IsUnknownDim } from "./dim.js";
-import type { Dim, Shape, ShapeError, ShowShape } from "./shape.js";
+import type { Shape, ShapeError, ShowShape } from "./shape.js";
 
 /** `To` if `From` can be reshaped into it, else a {@link ShapeError}. */
 export type ReshapeShape<From extends Shape, To extends Shape> = number extends From["length"]

@@ -76,8 +76,6 @@ const OPCODE_NAMES: Readonly<Record<number, string>> = {
   0x94: "MEMOIZE", 0x95: "FRAME", 0x96: "BYTEARRAY8", 0x97: "NEXT_BUFFER", 0x98: "READONLY_BUFFER",
 };
 
-/** What the VM's stacks hold besides values. */
-const MARK = Symbol("MARK");
 type Slot = PyValue;
 
 export interface UnpickleStats {

@@ -4,11 +4,8 @@
  * program, results as tensors).
  */
 import { compileGraph, type CompileOptions } from "../../compiler/compile.js";
-import { bind } from "../../dsl/bind.js";
-import { Node } from "../../dsl/node.js";
 import { realize } from "../../dsl/realize.js";
-import { Tensor, type AnyTensor } from "../../dsl/tensor.js";
-import type { Program } from "../../dsl/transforms.js";
+import { traceArgs, type Program } from "../../dsl/transforms.js";
 import { flatten } from "../../dsl/tree.js";
 import type { CpuArray } from "../cpu/array.js";
 import { gpu, type GpuContext } from "./device.js";
@@ -40,10 +37,6 @@ export async function compileProgram(program: Program, options: GpuCompileOption
   return WebGpuProgram.create(ctx, graph, program.inputs);
 }
 
-function placeholder(name: string, t: AnyTensor): AnyTensor {
-  return new Tensor(new Node("input", { name, shape: t.shape, dtype: t.dtype }, [], t.shape, t.dtype));
-}
-
 /** Like `jit`, but compiled to WGSL and run on WebGPU; resolves to concrete tensors. */
 export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, options: GpuCompileOptions = {}): ((...args: A) => Promise<R>) & { readonly programs: ReadonlyMap<string, Promise<WebGpuProgram>> } {
   const programs = new Map<string, Promise<{ program: WebGpuProgram; rebuild: (values: readonly CpuArray[]) => R }>>();
@@ -52,20 +45,8 @@ export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, op
     let entry = programs.get(def.key);
     if (!entry) {
       entry = (async () => {
-        const inputs = leaves.map((t, i) => placeholder(`arg${i}`, t));
-        const result = f(...(def.rebuild(inputs) as A));
-        const out = flatten(result);
-        const traced: Program = {
-          inputs: inputs.map((t) => t.node as Node<"input">),
-          outputs: out.leaves.map((t) => t.node),
-          outputDef: out.def,
-          run: () => {
-            throw new Error("gpuJit programs run on the GPU");
-          },
-          unflatten: () => undefined,
-        };
-        const program = await compileProgram(traced, options);
-        return { program, rebuild: (values) => out.def.rebuild(values.map((v) => bind("constant", [], { value: v }))) as R };
+        const traced = traceArgs(f, leaves, def);
+        return { program: await compileProgram(traced, options), rebuild: (values: readonly CpuArray[]) => traced.unflatten(values) };
       })();
       entry.catch(() => programs.delete(def.key));
       programs.set(def.key, entry);
