@@ -7,3 +7,4 @@ export * from "./weights.js";
 export * from "./init.js";
 export * from "./typed.js";
 export * from "./training.js";
+export * from "./finetune.js";

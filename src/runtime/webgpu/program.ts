@@ -66,10 +66,12 @@ export class DeviceValue {
     readonly buffer: GPUBuffer,
     readonly shape: readonly number[],
     readonly dtype: DType,
+    /** False for a view of a buffer someone else owns (a program's input): destroy only forgets it. */
+    readonly owned = true,
   ) {}
 
   destroy(): void {
-    if (!this.destroyed) this.buffer.destroy();
+    if (!this.destroyed && this.owned) this.buffer.destroy();
     this.destroyed = true;
   }
 }
@@ -139,6 +141,16 @@ export class WebGpuProgram {
     });
   }
 
+  /**
+   * What input `i` holds from the last run, as a device value: passing it back as input `i`
+   * costs nothing (no copy), so inputs that never change (frozen weights) are written once.
+   */
+  residentInput(i: number): DeviceValue {
+    const node = this.inputs[i];
+    if (!node) throw new Error(`program: no input ${i} (it has ${this.inputs.length})`);
+    return new DeviceValue(this.buffers.get(node)!, node.shape, node.dtype, false);
+  }
+
   /** Total bytes of the buffers this program holds (inputs, constants, the memory pool). */
   get deviceBytes(): number {
     return this.owned.reduce((n, b) => n + b.size, 0);
@@ -199,7 +211,8 @@ export class WebGpuProgram {
       await scoped(device, "running the program", async () => {
         const encoder = device.createCommandEncoder();
         args.forEach((arg, i) => {
-          if (arg instanceof DeviceValue) encoder.copyBufferToBuffer(arg.buffer, 0, this.buffers.get(this.inputs[i]!)!, 0, arg.buffer.size);
+          const target = this.buffers.get(this.inputs[i]!)!;
+          if (arg instanceof DeviceValue && arg.buffer !== target) encoder.copyBufferToBuffer(arg.buffer, 0, target, 0, arg.buffer.size);
         });
         const pass = encoder.beginComputePass();
         this.graph.kernels.forEach((k, i) => {

@@ -1,0 +1,115 @@
+/**
+ * @file Training UniFormerV2: which parameters a step updates, the classification objective
+ * (cross-entropy with label smoothing through the model in training mode), and the per-frame
+ * baseline the demo compares against.
+ *
+ * Fine-tuning modes:
+ *   all              every parameter trains
+ *   frozen-backbone  the paper's frozen setting: the image backbone (stem, local blocks with
+ *                    their LT-MHRA) is fixed; the global blocks, their DPE, the query token, the
+ *                    fusion and the head train
+ * BatchNorm running statistics are buffers in both: each step replaces them with PyTorch's
+ * momentum update, as `model.train()` does whether or not the weights are frozen.
+ *
+ * Per-frame baseline (temporal modules removed): the backbone without LT-MHRA runs on each
+ * frame alone, the frames' CLS tokens are averaged and the head classifies the mean (TSN-style,
+ * CLIP's video baseline). No DPE and no global blocks, so nothing sees the order of frames.
+ */
+import * as core from "../../dsl/core.js";
+import * as nn from "../../dsl/nn/index.js";
+import type { AnyTensor } from "../../dsl/tensor.js";
+import type { Named, Objective } from "../../train/trainer.js";
+import { geometry, validateConfig, type UniFormerV2Config } from "./config.js";
+import { checkVideo, stem, uniformerv2 } from "./model.js";
+import { localBlock } from "./blocks.js";
+import { treeFromFlat, type UniFormerV2Params } from "./params.js";
+import { TrainContext, linspace, type TrainingOptions } from "./training.js";
+
+export type FineTuneMode = "all" | "frozen-backbone";
+export const FINE_TUNE_MODES: readonly FineTuneMode[] = ["all", "frozen-backbone"];
+
+const isBuffer = (key: string) => key.endsWith(".running_mean") || key.endsWith(".running_var");
+/** The temporal aggregation on top of the backbone: global blocks, DPE, queries, fusion, head. */
+const isGlobalOrHead = (key: string) => /^transformer\.(dpe|dec|proj|temporal_cls_token|balance|extra_queries|fusion_proj)\b/.test(key);
+/** Keys the per-frame baseline reads (no LT-MHRA, DPE, global blocks or balance). */
+const isPerFrameKey = (key: string) => !/^transformer\.(dpe|dec|temporal_cls_token|balance|extra_queries|fusion_proj)\b/.test(key) && !/\.lmhra[12]\./.test(key);
+
+export interface ParamGroups {
+  readonly trainable: Record<string, AnyTensor>;
+  readonly buffers: Record<string, AnyTensor>;
+  readonly frozen: Record<string, AnyTensor>;
+}
+
+/** Split flat parameters (official keys) into what trains, buffers, and what stays fixed. */
+export function partitionParams(flat: ReadonlyMap<string, AnyTensor>, mode: FineTuneMode): ParamGroups {
+  if (!FINE_TUNE_MODES.includes(mode)) throw new Error(`fine-tuning mode "${mode}" is not one of ${FINE_TUNE_MODES.join(", ")}`);
+  const groups: ParamGroups = { trainable: {}, buffers: {}, frozen: {} };
+  for (const [key, t] of flat) {
+    if (isBuffer(key)) groups.buffers[key] = t;
+    else if (mode === "all" || isGlobalOrHead(key)) groups.trainable[key] = t;
+    else groups.frozen[key] = t;
+  }
+  return groups;
+}
+
+/** The baseline's config: the same backbone without LT-MHRA (see `perFrameLogits`). */
+export function perFrameConfig(c: UniFormerV2Config): UniFormerV2Config {
+  return validateConfig({ ...c, noLmhra: true });
+}
+
+/** The subset of a flat parameter map the per-frame baseline uses. */
+export function perFrameParams(flat: ReadonlyMap<string, AnyTensor>): Map<string, AnyTensor> {
+  return new Map([...flat].filter(([k]) => isPerFrameKey(k)));
+}
+
+/**
+ * Per-frame baseline logits: LN(mean over frames of each frame's CLS) → head. With
+ * `training`, drop-path and dropout as the full model places them.
+ */
+export function perFrameLogits(params: UniFormerV2Params, video: AnyTensor, config: UniFormerV2Config, training?: TrainingOptions): AnyTensor {
+  const c = perFrameConfig(config);
+  checkVideo(video, c);
+  const train = training ? new TrainContext(training) : undefined;
+  const dpr = linspace(c.backboneDropPathRate, c.layers);
+  let x = stem(video, params, c).x;
+  for (let i = 0; i < c.layers; i++) {
+    x = localBlock(x, params.transformer.resblocks[i]!, {
+      heads: c.heads,
+      grid: geometry(c).grid,
+      kernelSize: c.kernelSize,
+      dropPath: dpr[i]!,
+      ...(train ? { train } : {}),
+    }).x;
+  }
+  const [n, , , d] = x.shape as [number, number, number, number];
+  const meanCls = core.mean(core.reshape(core.sliceAxis(x, 2, 0, 1), [n, -1, d]), 1);
+  const [ln, , head] = params.transformer.proj;
+  const normed = nn.layerNorm(meanCls, ln);
+  return nn.linear(train ? train.dropout(normed, c.clsDropout) : normed, head);
+}
+
+export interface ObjectiveOptions {
+  /** ε of cross-entropy's label smoothing (default 0.1). */
+  readonly labelSmoothing?: number;
+  /** BatchNorm running-statistics momentum (default 0.1). */
+  readonly bnMomentum?: number;
+  /** Train the per-frame baseline instead of the full model. */
+  readonly perFrame?: boolean;
+}
+
+/**
+ * Video classification: batch `{ videos [B, T, H, W, 3], labels int32 [B] }`; reports the
+ * logits, returns the updated BatchNorm statistics as buffers.
+ */
+export function classificationObjective(config: UniFormerV2Config, o: ObjectiveOptions = {}): Objective {
+  validateConfig(config);
+  return (params: Named, batch: Named, key: AnyTensor) => {
+    const { videos, labels } = batch;
+    if (!videos || !labels) throw new Error(`the batch must hold "videos" and "labels", got ${Object.keys(batch).join(", ") || "nothing"}`);
+    const tree = treeFromFlat(new Map(Object.entries(params)));
+    const training = { key, bnMomentum: o.bnMomentum ?? 0.1 };
+    const out = o.perFrame ? { logits: perFrameLogits(tree, videos, config, training), bnState: undefined } : uniformerv2(tree, videos, config, { training });
+    const loss = nn.crossEntropy(out.logits, labels, { labelSmoothing: o.labelSmoothing ?? 0.1 });
+    return { loss, outputs: { logits: out.logits }, buffers: Object.fromEntries(out.bnState ?? []) };
+  };
+}
