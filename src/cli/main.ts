@@ -1,6 +1,7 @@
 /**
  * @file The `wgtensor` command line.
  *   wgtensor demo [--steps N] [--seed S] [--backend auto|webgpu|cpu]
+ *   wgtensor train [--task synthetic-motion] [options]   (npm start)
  *   wgtensor info                               the WebGPU adapter, its features and limits
  *   wgtensor profile WORKLOAD [--repeats N]     per-kernel GPU time, GFLOP/s and GB/s
  *   wgtensor compile WORKLOAD --emit-wgsl DIR   write the generated kernels
@@ -19,6 +20,7 @@ import { runDemo } from "./demo.js";
 import { WORKLOADS, workload } from "./workloads.js";
 import { forward } from "./uniformerv2.js";
 import { classifyCommand } from "./classify.js";
+import { trainCommand, TRAIN_USAGE } from "./train.js";
 
 const FORWARD_USAGE = `usage: wgtensor uniformerv2 forward --config CONFIG --weights W --input INPUT --out OUT [options]
   --config CONFIG.json   a fixture's config.json (its constructor_args are the official
@@ -36,6 +38,10 @@ commands:
   demo [--steps N] [--seed S] [--backend auto|webgpu|cpu]
                                  train a small typed model (spiral MLP); auto = WebGPU when an
                                  adapter is available, else the CPU interpreter
+  train [--task synthetic-motion] [--steps N] [--backend auto|webgpu|cpu] [--json] [options]
+                                 train a tiny UniFormerV2 on synthetic motion and a per-frame
+                                 baseline; save weights and a checkpoint; classify held-out
+                                 clips (what npm start runs; see train --help)
   info                           print the WebGPU adapter, its features and limits
   profile WORKLOAD [--repeats N] per-kernel GPU time (timestamp queries), GFLOP/s and GB/s
   compile WORKLOAD --emit-wgsl DIR
@@ -97,6 +103,22 @@ export async function main(argv: readonly string[], log: (line: string) => void 
       }
       await runDemo({ steps: option(args, "--steps", 300), seed: option(args, "--seed", 0), log, backend });
       return 0;
+    }
+    case "train": {
+      if (args.includes("--help")) {
+        log(TRAIN_USAGE);
+        return 0;
+      }
+      const choice = text(args, "--backend") ?? "auto";
+      if (!["auto", "webgpu", "cpu"].includes(choice)) throw new Error(`--backend must be auto, webgpu or cpu, got "${choice}"`);
+      let backend: "cpu" | "webgpu" = "cpu";
+      if (choice !== "cpu") {
+        const ctx = await tryGpu(log);
+        if (ctx) backend = "webgpu";
+        else if (choice === "webgpu") return 1;
+        else log("wgtensor: falling back to the CPU interpreter (slower: a few minutes more)");
+      }
+      return trainCommand(args, backend, log);
     }
     case "info": {
       const ctx = await tryGpu(log);
