@@ -12,6 +12,7 @@ export {
   valueAndGrad,
   valueAndGradWithAux,
   vjp,
+  checkpoint,
   spec,
   type Spec,
   type Program,

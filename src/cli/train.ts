@@ -29,6 +29,8 @@ export const TRAIN_USAGE = `usage: wgtensor train [--task synthetic-motion] [opt
   --weights FILE         start from these weights (.safetensors or .pth, official names)
   --optimizer O          adamw (default, weight decay 0.05) or sgd (momentum 0.9)
   --lr X                 peak learning rate of the warmup + cosine schedule (default 0.002)
+  --train-clips N        training clips (default 512)
+  --test-clips N         held-out clips (default 256)
   --out DIR              where weights and checkpoints go (default runs/synthetic-motion)
   --checkpoint-every N   also checkpoint every N steps (default: only at the end)
   --resume CKPT          continue a run from its checkpoint (its settings are reused)
@@ -43,6 +45,8 @@ interface RunSettings {
   readonly mode: FineTuneMode;
   readonly optimizer: "adamw" | "sgd";
   readonly lr: number;
+  readonly trainClips: number;
+  readonly testClips: number;
   readonly weights?: string;
 }
 
@@ -82,7 +86,7 @@ async function runOne(
   backend: "webgpu" | "cpu",
   log: (line: string) => void,
   write: (text: string) => void,
-  extra: { perFrame: boolean; resume?: Awaited<ReturnType<typeof loadCheckpoint>>["state"]; checkpoint?: (t: Trainer) => void; checkpointEvery?: number },
+  extra: { perFrame: boolean; resume?: Awaited<ReturnType<typeof loadCheckpoint>>["state"]; checkpoint?: (t: Trainer) => Promise<void>; checkpointEvery?: number },
 ) {
   const init = await initialParams(s);
   const { trainer, initialParams: start } = motionTrainer({
@@ -123,7 +127,7 @@ async function runOne(
         const timed = t.step - startedAt - 1;
         const clipsPerSecond = timed > 0 ? (timed * s.batch) / ((performance.now() - firstStepDone) / 1000) : 0;
         bar.update({ step: t.step, total: s.steps, loss: report.loss, accuracy: recent.reduce((a, b) => a + b, 0) / recent.length, clipsPerSecond });
-        if (extra.checkpoint && extra.checkpointEvery && t.step % extra.checkpointEvery === 0 && t.step < s.steps) extra.checkpoint(t);
+        if (extra.checkpoint && extra.checkpointEvery && t.step % extra.checkpointEvery === 0 && t.step < s.steps) await extra.checkpoint(t);
       },
     },
     trainer,
@@ -133,7 +137,7 @@ async function runOne(
   const params = new Map([...start, ...Object.entries(await trainer.parameters())]);
   const kernels = trainer.kernels;
   const deviceBytes = trainer.deviceBytes;
-  extra.checkpoint?.(trainer);
+  await extra.checkpoint?.(trainer);
   trainer.dispose();
   return {
     params,
@@ -174,7 +178,18 @@ export async function trainCommand(
     const lr = Number(value(args, "--lr") ?? (optimizer === "sgd" ? 0.05 : 2e-3));
     if (!(lr > 0)) throw new Error(`--lr needs a positive number`);
     const weights = value(args, "--weights");
-    settings = { task: "synthetic-motion", steps: count(args, "--steps", 150, 1), batch: count(args, "--batch", 16, 1), seed: count(args, "--seed", 0), mode, optimizer, lr, ...(weights ? { weights } : {}) };
+    settings = {
+      task: "synthetic-motion",
+      steps: count(args, "--steps", 150, 1),
+      batch: count(args, "--batch", 16, 1),
+      seed: count(args, "--seed", 0),
+      mode,
+      optimizer,
+      lr,
+      trainClips: count(args, "--train-clips", 512, 1),
+      testClips: count(args, "--test-clips", 256, 1),
+      ...(weights ? { weights } : {}),
+    };
   }
   const baselineSteps = count(args, "--baseline-steps", settings.steps, 1);
   const classifyCount = count(args, "--classify", 6);
@@ -183,7 +198,7 @@ export async function trainCommand(
   const weightsPath = path.join(out, "uniformerv2-motion.safetensors");
   const checkpointPath = path.join(out, "checkpoint.safetensors");
 
-  const data = motionData(settings.seed);
+  const data = motionData(settings.seed, settings.trainClips, settings.testClips);
   const parameters = paramSpecs(MOTION_CONFIG).filter((p) => !p.key.includes("running_")).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
   const c = MOTION_CONFIG;
   log(`task: synthetic motion — a square moves ${DIRECTIONS.join(", ")} across ${MOTION_TASK.frames} frames of ${MOTION_TASK.size}×${MOTION_TASK.size}; no single frame tells which`);
@@ -192,19 +207,14 @@ export async function trainCommand(
   log(`training: ${settings.optimizer === "adamw" ? "AdamW" : "SGD with momentum"}, lr ${settings.lr} warmup + cosine, clip ‖g‖ ≤ 1, label smoothing 0.1, batch ${settings.batch}, on ${backend === "webgpu" ? "WebGPU (one compiled program a step)" : "the CPU interpreter"}`);
   if (resumed) log(`resuming from ${resumePath} at step ${resumed.state.step} of ${settings.steps}`);
 
-  // Checkpoints are written after the state is read back; awaiting keeps them ordered.
-  let pending = Promise.resolve();
-  const orderedCheckpoint = (t: Trainer) => {
-    pending = pending.then(() => t.state()).then((state) => saveCheckpoint(checkpointPath, state, { run: JSON.stringify(settings), model: "uniformerv2-motion" }));
-  };
+  const checkpoint = async (t: Trainer) => saveCheckpoint(checkpointPath, await t.state(), { run: JSON.stringify(settings), model: "uniformerv2-motion" });
 
   const full = await runOne("temporal ", settings, data, backend, log, write, {
     perFrame: false,
     ...(resumed ? { resume: resumed.state } : {}),
-    checkpoint: orderedCheckpoint,
+    checkpoint,
     checkpointEvery,
   });
-  await pending;
   const fullEval = await evaluateMotion(full.params, data.test, { backend });
   saveWeights(MOTION_CONFIG, treeFromFlat(full.params), weightsPath, { task: "synthetic-motion", classes: DIRECTIONS.join(",") });
   log(

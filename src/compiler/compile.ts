@@ -1,6 +1,6 @@
 /**
  * @file The compiler pipeline: simplify (rewrite rules, CSE, DCE) → schedule (fusion) →
- * generate one WGSL kernel per realized node → plan memory. A kernel that reads a fused value
+ * generate one WGSL kernel per realized node → order kernels and plan memory. A kernel that reads a fused value
  * where it cannot (a fusion conflict) or that needs more storage buffers than the adapter
  * allows gets the offending values realized, and the schedule is made again.
  */
@@ -20,6 +20,7 @@ import { rowKernel } from "./wgsl/kernels/row.js";
 import { attentionKernel } from "./wgsl/kernels/attention.js";
 import { debug, DEBUG_LEVEL, showGraph } from "./debug.js";
 import { planMemory, type MemoryPlan, type Value } from "./memory.js";
+import { orderForMemory } from "./order.js";
 
 export interface CompileOptions {
   /** The adapter's maxStorageBuffersPerShaderStage (fusion never exceeds it). */
@@ -73,10 +74,10 @@ export function compileGraph(outputs: readonly Node[], options: CompileOptions =
         extra.forEach((n) => forceRealize.add(n));
         continue;
       }
-      const values = liveness(kernels, simplified);
-      debug(1, () => `compiled ${kernels.length} kernel(s): ${kernels.map((k) => `${k.name}(${k.fused.length + 1} nodes)`).join(" ")}`);
-      for (const k of kernels) debug(3, () => `${k.name}:\n${k.wgsl}`);
-      return { outputs: simplified, kernels, schedule: plan, memory: planMemory(values), values };
+      const chosen = leanestOrder(kernels, plan.realized, simplified);
+      debug(1, () => `compiled ${kernels.length} kernel(s): ${chosen.kernels.map((k) => `${k.name}(${k.fused.length + 1} nodes)`).join(" ")}`);
+      for (const k of chosen.kernels) debug(3, () => `${k.name}:\n${k.wgsl}`);
+      return { outputs: simplified, schedule: plan, ...chosen };
     } catch (error) {
       if (!(error instanceof FusionConflict)) throw error;
       debug(2, () => `fusion conflict at ${error.node.op}#${error.node.id}: it gets a buffer, rescheduling`);
@@ -104,6 +105,18 @@ function generate(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, o
 function splitPoints(plan: KernelPlan, realized: ReadonlySet<Node>): Node[] {
   const candidates = [plan.root, ...(plan.contraction ? [plan.contraction] : []), ...plan.reductions].flatMap((n) => n.inputs);
   return [...new Set(candidates.filter((n) => !realized.has(n) && n.op !== "full" && n.op !== "iota"))];
+}
+
+/** The schedule's depth-first order or the list scheduler's, whichever needs the smaller pool. */
+function leanestOrder(kernels: readonly GeneratedKernel[], realized: ReadonlySet<Node>, outputs: readonly Node[]) {
+  const plan = (order: readonly GeneratedKernel[]) => {
+    const values = liveness(order, outputs);
+    return { kernels: order, values, memory: planMemory(values) };
+  };
+  const depthFirst = plan(kernels);
+  const listed = plan(orderForMemory(kernels, realized, outputs));
+  debug(1, () => `memory plan: ${depthFirst.memory.pooledBytes} bytes pooled in depth-first order, ${listed.memory.pooledBytes} in list order`);
+  return listed.memory.pooledBytes < depthFirst.memory.pooledBytes ? listed : depthFirst;
 }
 
 function liveness(kernels: readonly GeneratedKernel[], outputs: readonly Node[]): Value[] {

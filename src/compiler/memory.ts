@@ -27,7 +27,11 @@ const ALIGN = 256;
 const aligned = (bytes: number) => Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
 
 export function planMemory(values: readonly Value[]): MemoryPlan {
-  const byDef = [...values].sort((a, b) => a.def - b.def || b.bytes - a.bytes);
+  // Values kept to the end (outputs) are placed last, in slots nothing later needs: placed in
+  // turn, one would take a large slot for good (a weight gradient in an activation's slot)
+  // and the next activation would need a fresh one.
+  const kept = (v: Value) => (v.lastUse === Infinity ? 1 : 0);
+  const byDef = [...values].sort((a, b) => kept(a) - kept(b) || a.def - b.def || b.bytes - a.bytes);
   const slotBytes: number[] = [];
   const slotFreeAfter: number[] = [];
   const slotOf = new Map<number, number>();

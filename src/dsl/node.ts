@@ -8,6 +8,11 @@ import type { OpName, OpParams } from "./ops/params.js";
 
 let nextId = 0;
 
+/** The id the next node will get: nodes built after this call have ids at least this. */
+export function nextNodeId(): number {
+  return nextId;
+}
+
 export class Node<K extends OpName = OpName> {
   readonly id = nextId++;
   constructor(

@@ -3,14 +3,16 @@
  *   trace       a function → a Program (graph with named input placeholders), named dims bound
  *   jit         trace once per input signature, then run the program (CPU interpreter for now)
  *   vjp, grad, valueAndGrad   reverse-mode autodiff as graph transforms
+ *   checkpoint  gradient checkpointing: the backward pass recomputes f instead of keeping its values
  * Every transform only builds graphs, so they compose: grad(grad(f)), jit(grad(f)), …
  */
 import { backward } from "../compiler/passes/autodiff.js";
+import { markRegion } from "../compiler/passes/remat.js";
 import { evaluate } from "../runtime/cpu/interpreter.js";
 import type { CpuArray, Precision } from "../runtime/cpu/array.js";
 import { bind } from "./bind.js";
 import type { DType } from "./dtype.js";
-import { Node } from "./node.js";
+import { Node, nextNodeId } from "./node.js";
 import { realize } from "./realize.js";
 import { Tensor, type AnyTensor } from "./tensor.js";
 import { flatten, type MapLeaves, type TreeDef } from "./tree.js";
@@ -205,4 +207,25 @@ export function valueAndGradWithAux<P, A extends readonly unknown[], L extends A
 export function grad<P, A extends readonly unknown[]>(f: (params: P, ...rest: A) => AnyTensor): (params: P, ...rest: A) => P {
   const vg = valueAndGrad(f);
   return (params, ...rest) => vg(params, ...rest)[1];
+}
+
+/**
+ * Gradient checkpointing (JAX's `jax.checkpoint`, remat): `checkpoint(f)(...args)` is
+ * `f(...args)`, but a backward pass through it keeps none of f's intermediate values alive:
+ * when the cotangent reaches f's outputs, f's forward is recomputed from `args` and
+ * differentiated. Peak memory drops from all of f's activations to its inputs, for one more
+ * forward pass. f runs once, at trace time (the recomputation copies the graph it built), so
+ * side effects and random keys inside f are not repeated; values f closes over are shared.
+ */
+export function checkpoint<A extends readonly unknown[], R>(f: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    const firstId = nextNodeId();
+    const result = f(...args);
+    markRegion(
+      flatten(args).leaves.map((t) => t.node),
+      flatten(result).leaves.map((t) => t.node),
+      firstId,
+    );
+    return result;
+  };
 }

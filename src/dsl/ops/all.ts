@@ -32,5 +32,6 @@ export { slice } from "./slice.js";
 export { pad } from "./pad.js";
 export { flip } from "./flip.js";
 export { concat } from "./concat.js";
+export { barrier } from "./barrier.js";
 export { dot } from "./dot.js";
 export { conv } from "./conv.js";

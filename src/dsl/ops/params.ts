@@ -49,6 +49,8 @@ export interface OpParams {
   pad: { readonly pads: Pads; readonly value: number };
   flip: { readonly axes: readonly number[] };
   concat: { readonly axis: number };
+  // ordering: x once `after` exists (rematerialisation); not a view for the MOVEMENT rules
+  barrier: None;
   // contractions
   dot: None;
   conv: {

@@ -44,6 +44,7 @@ export function registry(): Registry {
     pad: defs.pad,
     flip: defs.flip,
     concat: defs.concat,
+    barrier: defs.barrier,
     dot: defs.dot,
     conv: defs.conv,
   };

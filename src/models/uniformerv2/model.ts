@@ -11,11 +11,13 @@
  *                             through the block; their mean is the next global token)
  *   head:   Z = (1 − α)·F + α·mean_t CLSₜ(X^last),  α = σ(balance)   (F alone when frozen)
  *           logits = Linear(LN(Z))
- * Dropouts and drop-path are identity here (inference; training adds them).
+ * Dropouts and drop-path are identity here (inference; training adds them). In training with
+ * `checkpointBlocks`, each block is a `checkpoint`: the backward pass recomputes it.
  */
 import * as core from "../../dsl/core.js";
 import * as nn from "../../dsl/nn/index.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
+import { checkpoint } from "../../dsl/transforms.js";
 import { ShapeMismatch } from "../../dsl/errors.js";
 import { geometry, type UniFormerV2Config } from "./config.js";
 import type { UniFormerV2Params } from "./params.js";
@@ -61,6 +63,7 @@ export interface ForwardOptions {
 export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniFormerV2Config, options: ForwardOptions = {}): ForwardOutput {
   checkVideo(video, c);
   const train = options.training ? new TrainContext(options.training) : undefined;
+  const block = <A extends readonly unknown[], R>(f: (...args: A) => R) => (options.training?.checkpointBlocks ? checkpoint(f) : f);
   const backboneDpr = linspace(c.backboneDropPathRate, c.layers);
   const globalDpr = linspace(c.dropPathRate, c.returnList.length);
   const g = geometry(c);
@@ -78,14 +81,16 @@ export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniF
   let q = query(0);
   const globals: AnyTensor[] = [];
   for (let i = 0; i < c.layers; i++) {
-    const out = localBlock(x, T.resblocks[i]!, {
-      heads: c.heads,
-      grid: g.grid,
-      kernelSize: c.kernelSize,
-      path: `transformer.resblocks.${i}`,
-      dropPath: backboneDpr[i]!,
-      ...(train ? { train } : {}),
-    });
+    const out = block((input: AnyTensor) =>
+      localBlock(input, T.resblocks[i]!, {
+        heads: c.heads,
+        grid: g.grid,
+        kernelSize: c.kernelSize,
+        path: `transformer.resblocks.${i}`,
+        dropPath: backboneDpr[i]!,
+        ...(train ? { train } : {}),
+      }),
+    )(x);
     x = out.x;
     if (out.lmhra1) keep(`layer.${i}.lmhra1`, out.lmhra1);
     if (out.lmhra2) keep(`layer.${i}.lmhra2`, out.lmhra2);
@@ -97,9 +102,10 @@ export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniF
     const pos = dpe(patches, T.dpe[j]!);
     keep(`dpe.${j}`, pos);
     const tokens = core.reshape(joinTokens(cls, core.add(patches, pos)), [n, -1, d]);
-    const block = T.dec[j]!;
-    const G = (queries: AnyTensor, kv: AnyTensor) =>
-      globalBlock(queries, kv, block, c.globalHeads, train ? { ctx: train, dropPath: globalDpr[j]!, mlpDropout: c.mlpDropout[j]! } : undefined);
+    const dec = T.dec[j]!;
+    const G = block((queries: AnyTensor, kv: AnyTensor) =>
+      globalBlock(queries, kv, dec, c.globalHeads, train ? { ctx: train, dropPath: globalDpr[j]!, mlpDropout: c.mlpDropout[j]! } : undefined),
+    );
     switch (c.fusion) {
       case "sequential":
         q = G(q, tokens);

@@ -15,6 +15,11 @@ export interface TrainingOptions {
   readonly key: AnyTensor | Key;
   /** BatchNorm running-statistics momentum (default 0.1, as PyTorch). */
   readonly bnMomentum?: number;
+  /**
+   * Gradient checkpointing: the backward pass recomputes each local and global block from its
+   * input instead of keeping the block's activations (less memory, one more forward).
+   */
+  readonly checkpointBlocks?: boolean;
 }
 
 export class TrainContext {

@@ -68,6 +68,11 @@ export interface LoadOptions {
   readonly fallback?: UniFormerV2Params;
   /** Name of the checkpoint, for messages. */
   readonly source?: string;
+  /**
+   * Key prefixes taken from `fallback` instead of the checkpoint, whatever it holds there:
+   * a new head when fine-tuning to other classes (`["transformer.proj.2"]`).
+   */
+  readonly reinitialize?: readonly string[];
 }
 
 export function paramsFromStateDict(config: UniFormerV2Config, stateDict: ReadonlyMap<string, HostTensor>, options: LoadOptions = {}): { params: UniFormerV2Params; report: LoadReport } {
@@ -78,7 +83,15 @@ export function paramsFromStateDict(config: UniFormerV2Config, stateDict: Readon
   const fallback = options.fallback ? flatFromTree(options.fallback) : undefined;
   const entries = new Map<string, AnyTensor>();
   const missing: string[] = [];
+  const reinit = options.reinitialize ?? [];
+  if (reinit.length > 0 && !fallback) throw new WeightError(`${source}: reinitialize needs fallback parameters to take the new values from`);
   for (const spec of specs) {
+    if (reinit.some((prefix) => spec.key === prefix || spec.key.startsWith(`${prefix}.`))) {
+      const f = fallback!.get(spec.key);
+      if (!f) throw new WeightError(`fallback parameters lack "${spec.key}"`);
+      entries.set(spec.key, f);
+      continue;
+    }
     const t = sd.get(spec.key);
     if (!t) {
       missing.push(spec.key);
