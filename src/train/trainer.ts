@@ -281,13 +281,12 @@ export class Trainer {
   }
 
   /**
-   * GPU memory of a step: the program's buffers (inputs, constants, the pooled intermediates)
-   * plus the resident carry it returns.
+   * GPU memory a step holds: the program's buffers — inputs (the carry lives in them between
+   * steps), constants and the pooled intermediates. Nothing else is allocated per step but the
+   * small read-back buffers of the report.
    */
   get deviceBytes(): number | undefined {
-    if (!this.gpuProgram) return undefined;
-    const carryBytes = this.gpuProgram.graph.outputs.slice(0, this.carryValues.length).reduce((n, node) => n + 4 * Math.max(1, node.shape.reduce((a, b) => a * b, 1)), 0);
-    return this.gpuProgram.deviceBytes + carryBytes;
+    return this.gpuProgram?.deviceBytes;
   }
 
   /** One training step on `batch` (same names and shapes every step). */
@@ -304,10 +303,11 @@ export class Trainer {
       await this.compile(hostBatch);
       const gpu = this.gpuProgram!;
       const frozen = this.frozenResident ? this.frozenValues.map((_, i) => gpu.residentInput(nCarry + i)) : this.frozenValues;
-      const keep = gpu.graph.outputs.map((_, i) => i < nCarry);
-      outputs = await gpu.runResident([...this.carryValues, ...frozen, ...tail], keep);
+      // The new carry is copied over the program's carry inputs after the step: it never leaves them.
+      const feedback = gpu.graph.outputs.map((_, i) => (i < nCarry ? i : undefined));
+      const results = await gpu.runResident([...this.carryValues, ...frozen, ...tail], [], feedback);
       this.frozenResident = true;
-      for (const old of this.carryValues) if (!("view" in old)) old.destroy();
+      outputs = results.map((r, i) => r ?? gpu.residentInput(i));
     } else {
       outputs = program.run([...(this.carryValues as CpuArray[]), ...(this.frozenValues as CpuArray[]), ...tail]);
     }
@@ -337,7 +337,6 @@ export class Trainer {
   }
 
   dispose(): void {
-    for (const v of this.carryValues) if (!("view" in v)) v.destroy();
     this.gpuProgram?.dispose();
     this.gpuProgram = undefined;
   }

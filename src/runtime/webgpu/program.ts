@@ -184,25 +184,28 @@ export class WebGpuProgram {
    * Run with some inputs already on the device and some outputs kept there: a training step
    * feeds its parameters and optimizer state back in without a round trip through the host.
    * `keep[i]` makes output i a DeviceValue (a buffer of its own, the caller's to destroy);
-   * the other outputs are read back.
+   * the other outputs are read back. `feedback[i] = j` copies output i into this program's
+   * input j once the run is done (the result is then undefined): pass `residentInput(j)` next
+   * time and a training step's carry never leaves the program's own buffers.
    */
-  async runResident(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[]): Promise<(CpuArray | DeviceValue)[]> {
+  async runResident(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[], feedback: readonly (number | undefined)[] = []): Promise<(CpuArray | DeviceValue | undefined)[]> {
     const started = performance.now();
     try {
-      return await this.runOnce(args, keep);
+      return await this.runOnce(args, keep, feedback);
     } finally {
       debug(1, () => `ran ${this.graph.kernels.length} kernel(s) in ${(performance.now() - started).toFixed(2)} ms (writes, dispatches, readback)`);
     }
   }
 
-  private async runOnce(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[]): Promise<(CpuArray | DeviceValue)[]> {
+  private async runOnce(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[], feedback: readonly (number | undefined)[]): Promise<(CpuArray | DeviceValue | undefined)[]> {
     if (this.lost) throw new GpuDeviceLostError(`WebGPU device lost: ${this.lost}`);
     const { device } = this.ctx;
     this.writeInputs(args);
     const outputs = this.graph.outputs;
+    const fedBack = this.checkFeedback(feedback);
     const sizeOfOutput = (node: Node) => Math.ceil(bytesOf(node) / 4) * 4;
     const readbacks = outputs.map((node, i) =>
-      keep[i] ? undefined : device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      keep[i] || fedBack[i] ? undefined : device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
     );
     const kept = outputs.map((node, i) =>
       keep[i] ? new DeviceValue(device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }), node.shape, node.dtype) : undefined,
@@ -222,19 +225,45 @@ export class WebGpuProgram {
         });
         pass.end();
         outputs.forEach((node, i) => {
-          const target = readbacks[i] ?? kept[i]!.buffer;
-          encoder.copyBufferToBuffer(this.buffers.get(node)!, 0, target, 0, target.size);
+          const source = this.buffers.get(node)!;
+          const target = fedBack[i] ?? readbacks[i] ?? kept[i]!.buffer;
+          if (source !== target) encoder.copyBufferToBuffer(source, 0, target, 0, Math.min(source.size, target.size));
         });
         device.queue.submit([encoder.finish()]);
       });
       await Promise.all(readbacks.map((b) => b?.mapAsync(GPUMapMode.READ)));
-      return outputs.map((node, i) => kept[i] ?? fromGpuBytes(readbacks[i]!.getMappedRange().slice(0), node));
+      return outputs.map((node, i) => (fedBack[i] ? undefined : (kept[i] ?? fromGpuBytes(readbacks[i]!.getMappedRange().slice(0), node))));
     } catch (error) {
       kept.forEach((k) => k?.destroy());
       throw error;
     } finally {
       readbacks.forEach((b) => b?.destroy());
     }
+  }
+
+  /**
+   * The input buffers the outputs are copied into. Copies run in output order after every
+   * kernel, so no output may be read from an input buffer that an earlier copy overwrote.
+   */
+  private checkFeedback(feedback: readonly (number | undefined)[]): (GPUBuffer | undefined)[] {
+    const targets = this.graph.outputs.map((node, i) => {
+      const j = feedback[i];
+      if (j === undefined) return undefined;
+      const input = this.inputs[j];
+      if (!input) throw new Error(`program: feedback of output ${i} names input ${j}, but there are ${this.inputs.length}`);
+      if (input.dtype !== node.dtype || !input.shape.every((d, k) => d === node.shape[k]) || input.shape.length !== node.shape.length) {
+        throw new Error(`program: output ${i} (${node.dtype} [${node.shape.join(", ")}]) cannot feed input ${j} (${input.dtype} [${input.shape.join(", ")}])`);
+      }
+      return this.buffers.get(input)!;
+    });
+    const overwritten = new Set<GPUBuffer>();
+    this.graph.outputs.forEach((node, i) => {
+      const source = this.buffers.get(node)!;
+      if (overwritten.has(source)) throw new Error(`program: output ${i} reads an input buffer that an earlier feedback copy overwrites`);
+      const t = targets[i];
+      if (t && t !== source) overwritten.add(t);
+    });
+    return targets;
   }
 
   /** Read a device value back to the host. */
