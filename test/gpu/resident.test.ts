@@ -42,6 +42,29 @@ describeGpu("device-resident values", () => {
     (wGpu as DeviceValue).destroy();
   });
 
+  it("feedback: the new parameters are copied over the program's own input, no buffers per step", async () => {
+    const w0 = randomTensor(5, [6, 3]);
+    const x = randomTensor(6, [8, 6]);
+    const program = await compileProgram(trace((w, xs) => step(w, xs), [spec([6, 3]), spec([8, 6])]));
+    const cpuStep = jit(step);
+    let wCpu = w0;
+    for (let k = 0; k < 4; k++) {
+      const w = k === 0 ? realize(w0) : program.residentInput(0);
+      const [fed, lossGpu] = await program.runResident([w, realize(x)], [], [0, undefined]);
+      expect(fed).toBeUndefined();
+      const [nextCpu, lossCpu] = cpuStep(wCpu, x);
+      expect(Math.abs(materialize(lossGpu as CpuArray)[0]! - data(lossCpu)[0]!)).toBeLessThanOrEqual(1e-5);
+      wCpu = nextCpu;
+    }
+    const final = materialize(await program.read(program.residentInput(0)));
+    data(wCpu).forEach((v, i) => expect(Math.abs(final[i]! - v)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+    // Output 1 (the loss, a scalar) cannot feed input 0 ([6, 3]): refused before anything runs.
+    await expect(program.runResident([program.residentInput(0), realize(x)], [], [undefined, 0])).rejects.toThrow(/output 1 \(float32 \[\]\) cannot feed input 0 \(float32 \[6, 3\]\)/);
+    // The resident input's owner is the program: destroying the view does not free it.
+    program.residentInput(0).destroy();
+    expect(materialize(await program.read(program.residentInput(0)))).toEqual(final);
+  });
+
   it("a device value of the wrong shape, or a destroyed one, is refused clearly", async () => {
     const program = await compileProgram(trace((w, xs) => step(w, xs), [spec([6, 3]), spec([8, 6])]));
     const x = realize(randomTensor(3, [8, 6]));
