@@ -63,26 +63,35 @@ export function compileGraph(outputs: readonly Node[], options: CompileOptions =
   for (let attempt = 0; ; attempt++) {
     if (attempt > 1000) throw new Error("compile: fusion did not settle after 1000 reschedules");
     const plan = schedule(simplified, { forceRealize, noAttention: options.noAttention ?? false, noPrologue: options.noPrologue ?? false });
-    try {
-      const kernels = plan.kernels.map((k, i) => generate(k, plan.realized, `k${i}_${k.kind}`, options));
-      const tooWide = kernels.find((k) => k.bindings.length > limit);
-      if (tooWide) {
-        const extra = splitPoints(tooWide.plan, plan.realized);
-        if (extra.length === 0) {
-          throw new Error(`compile: kernel ${tooWide.name} needs ${tooWide.bindings.length} storage buffers; the adapter allows ${limit}`);
-        }
-        extra.forEach((n) => forceRealize.add(n));
-        continue;
+    // Every kernel's conflicts are collected before rescheduling, so a big graph (a training
+    // step: ~100 conflicts) settles in a few schedules rather than one schedule per conflict.
+    const kernels: GeneratedKernel[] = [];
+    const conflicts: Node[] = [];
+    plan.kernels.forEach((k, i) => {
+      try {
+        kernels.push(generate(k, plan.realized, `k${i}_${k.kind}`, options));
+      } catch (error) {
+        if (!(error instanceof FusionConflict)) throw error;
+        debug(2, () => `fusion conflict at ${error.node.op}#${error.node.id}: it gets a buffer`);
+        conflicts.push(error.node);
       }
-      const chosen = leanestOrder(kernels, plan.realized, simplified);
-      debug(1, () => `compiled ${kernels.length} kernel(s): ${chosen.kernels.map((k) => `${k.name}(${k.fused.length + 1} nodes)`).join(" ")}`);
-      for (const k of chosen.kernels) debug(3, () => `${k.name}:\n${k.wgsl}`);
-      return { outputs: simplified, schedule: plan, ...chosen };
-    } catch (error) {
-      if (!(error instanceof FusionConflict)) throw error;
-      debug(2, () => `fusion conflict at ${error.node.op}#${error.node.id}: it gets a buffer, rescheduling`);
-      forceRealize.add(error.node);
+    });
+    if (conflicts.length > 0) {
+      conflicts.forEach((n) => forceRealize.add(n));
+      continue;
     }
+    const tooWide = kernels.filter((k) => k.bindings.length > limit);
+    for (const k of tooWide) {
+      const extra = splitPoints(k, plan.realized, limit);
+      if (extra.length === 0) throw new Error(`compile: kernel ${k.name} needs ${k.bindings.length} storage buffers; the adapter allows ${limit}`);
+      extra.forEach((n) => forceRealize.add(n));
+    }
+    if (tooWide.length > 0) continue;
+    debug(1, () => `schedule settled after ${attempt + 1} attempt(s) (${forceRealize.size} value(s) realized for conflicts or storage limits)`);
+    const chosen = leanestOrder(kernels, plan.realized, simplified);
+    debug(1, () => `compiled ${kernels.length} kernel(s): ${chosen.kernels.map((k) => `${k.name}(${k.fused.length + 1} nodes)`).join(" ")}`);
+    for (const k of chosen.kernels) debug(3, () => `${k.name}:\n${k.wgsl}`);
+    return { outputs: simplified, schedule: plan, ...chosen };
   }
 }
 
@@ -101,10 +110,48 @@ function generate(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, o
   }
 }
 
-/** Unrealized inputs of a kernel's root (and of its contraction): realizing them narrows it. */
-function splitPoints(plan: KernelPlan, realized: ReadonlySet<Node>): Node[] {
+/**
+ * Values to give a buffer so a kernel that reads too many buffers fits the adapter's limit.
+ * Walking the fused expression from its leaves, a node that would read more than `limit − 1`
+ * buffers gets its largest fused operands cut (realized: each then reads few enough itself),
+ * so one reschedule makes the kernel fit — a kernel summing 200 gradient norms splits in one
+ * round, not one round per input. Falls back to the unrealized inputs of the root (and
+ * contraction, and reductions).
+ */
+function splitPoints(kernel: GeneratedKernel, realized: ReadonlySet<Node>, limit: number): Node[] {
+  const { plan } = kernel;
+  const fused = new Set(kernel.fused);
+  const inline = (n: Node) => n.op === "full" || n.op === "iota";
+  const inside = (n: Node) => fused.has(n) && !realized.has(n) && !inline(n);
+  const cut = new Set<Node>();
+  const reads = new Map<Node, Set<Node>>();
+  const readsOf = (n: Node): Set<Node> => {
+    const out = new Set<Node>();
+    for (const i of n.inputs) {
+      if (inline(i)) continue;
+      if (!inside(i) || cut.has(i)) out.add(i);
+      else for (const b of reads.get(i) ?? []) out.add(b);
+    }
+    return out;
+  };
+  const visit = (n: Node, seen: Set<Node>) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    for (const i of n.inputs) if (inside(i)) visit(i, seen);
+    let r = readsOf(n);
+    // Cut the widest operands first until this node fits.
+    const operands = [...new Set(n.inputs.filter((i) => inside(i) && !cut.has(i)))].sort((x, y) => reads.get(y)!.size - reads.get(x)!.size);
+    while (r.size > limit - 1 && operands.length > 0) {
+      cut.add(operands.shift()!);
+      r = readsOf(n);
+    }
+    reads.set(n, r);
+  };
+  const seen = new Set<Node>();
+  for (const n of [...kernel.fused, plan.root]) visit(n, seen);
+  if (cut.size > 0) return [...cut];
   const candidates = [plan.root, ...(plan.contraction ? [plan.contraction] : []), ...plan.reductions].flatMap((n) => n.inputs);
-  return [...new Set(candidates.filter((n) => !realized.has(n) && n.op !== "full" && n.op !== "iota"))];
+  return [...new Set(candidates.filter((n) => !realized.has(n) && !inline(n)))];
 }
 
 /** The schedule's depth-first order or the list scheduler's, whichever needs the smaller pool. */

@@ -44,10 +44,12 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   if (m.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointError(`${path}: not a wgtensor training checkpoint (format "${m.format ?? "absent"}", want "${CHECKPOINT_FORMAT}"); weights files load with loadWeights`);
   }
+  const digits = /^\d+$/;
+  const words = (m.key ?? "").split(",");
+  if (!digits.test(m.step ?? "")) throw new CheckpointError(`${path}: bad step "${m.step}" in the header`);
+  if (words.length !== 2 || words.some((w) => !digits.test(w) || Number(w) > 0xffffffff)) throw new CheckpointError(`${path}: bad RNG key "${m.key}" in the header`);
   const step = Number(m.step);
-  const key = (m.key ?? "").split(",").map(Number);
-  if (!Number.isInteger(step) || step < 0) throw new CheckpointError(`${path}: bad step "${m.step}" in the header`);
-  if (key.length !== 2 || key.some((k) => !Number.isInteger(k) || k < 0 || k > 0xffffffff)) throw new CheckpointError(`${path}: bad RNG key "${m.key}" in the header`);
+  const key = words.map(Number);
   const sections = { trainable: {}, buffers: {}, optimizer: {} } as Record<(typeof SECTIONS)[number], Record<string, CpuArray>>;
   for (const [name, t] of file.tensors) {
     const slash = name.indexOf("/");

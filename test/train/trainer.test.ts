@@ -1,12 +1,14 @@
 /**
  * The Trainer on the CPU interpreter, with a tiny UniFormerV2 (T = 2, 16², patch 8, width 8,
  * 2 layers, LT-MHRA on so BatchNorm buffers exist, 3 classes, batch 2):
- *   - the loss falls on one fixed batch (20 AdamW steps, no dropout, no label smoothing: the
- *     final loss is below 0.3× the first, which starts near ln 3);
- *   - one or two Trainer steps equal a hand-written step (valueAndGrad of the objective,
- *     clipGradNorm, adamwUpdate per decay group, run with `jit` with the same lr and key):
- *     tolerance 1e-6·max(1, |x|) on parameters and slots, 1e-6 relative on loss and norm (both
- *     sides are the f32 interpreter; the graphs differ only in how they are assembled);
+ *   - the loss falls on one fixed batch (4 random clips, 20 AdamW steps at lr 1e-2, no dropout,
+ *     no label smoothing): it starts above 0.5 (≈ 1.2), has fallen by step 10, and ends below
+ *     0.25× the first (observed 0.09×);
+ *   - two Trainer steps equal hand-written steps (valueAndGrad of the objective, clipGradNorm,
+ *     adamwUpdate per decay group, run with `jit` with the same lr and key; dropout on, clipping
+ *     active): parameters and buffers within 1e-6·max(1, |x|), m and v within 1e-5 of their
+ *     tensor's largest magnitude, loss and gradient norm within 1e-6 relative (both sides are the
+ *     f32 interpreter; the graphs differ only in how they are assembled: observed ≤ 1.5e-8);
  *     the default decay groups (≥ 2-D) against `decays: () => true`: 2-D parameters equal
  *     bit for bit after one step, every 1-D parameter differs by lr·λ·p (within 1e-6);
  *   - SGD: `momentum.<name>` slots and `started`; after step 1 the buffer is the gradient and
@@ -26,12 +28,12 @@ import type { AnyTensor } from "../../src/dsl/tensor.js";
 import { jit, valueAndGrad, valueAndGradWithAux } from "../../src/dsl/transforms.js";
 import { classificationObjective, partitionParams } from "../../src/models/uniformerv2/finetune.js";
 import { flatFromTree, treeFromFlat, uniformerv2, type UniFormerV2Config } from "../../src/models/uniformerv2/index.js";
-import { fromFlat, materialize, type CpuArray } from "../../src/runtime/cpu/array.js";
+import { materialize, type CpuArray } from "../../src/runtime/cpu/array.js";
 import { Key } from "../../src/runtime/random/threefry.js";
 import { makeDataset } from "../../src/train/data/synthetic-motion.js";
 import { adamwUpdate, clipGradNorm } from "../../src/train/optimizers.js";
 import { Trainer, TrainerError, type Named, type TrainerOptions } from "../../src/train/trainer.js";
-import { normals, randomParams, tinyConfig } from "../models/helpers.js";
+import { randomParams, randomVideo, tinyConfig } from "../models/helpers.js";
 
 const config = tinyConfig({ frames: 2 });
 const dropConfig = tinyConfig({ frames: 2, mlpDropout: [0.3, 0.3], clsDropout: 0.3, dropPathRate: 0.3, backboneDropPathRate: 0.3 });
@@ -55,22 +57,26 @@ function groups(c: UniFormerV2Config, seed: number, mode: "all" | "frozen-backbo
 
 const vals = (v: CpuArray | AnyTensor): Float32Array => Float32Array.from("view" in v ? materialize(v) : data(v));
 
-/** max over elements of |a − b| / max(1, |b|). */
-function relErr(a: CpuArray | AnyTensor, b: CpuArray | AnyTensor): number {
+/**
+ * max over elements of |a − b| / max(1, |b|), or with `normwise` |a − b| / max|b| (for slots
+ * whose values are all small: m ~ g, v ~ g²).
+ */
+function relErr(a: CpuArray | AnyTensor, b: CpuArray | AnyTensor, normwise = false): number {
   const x = vals(a);
   const y = vals(b);
   if (x.length !== y.length) return Infinity;
+  const floor = normwise ? Math.max(1e-30, y.reduce((m, v) => Math.max(m, Math.abs(v)), 0)) : 1;
   let worst = 0;
   for (let i = 0; i < x.length; i++) {
-    const e = Math.abs(x[i]! - y[i]!) / Math.max(1, Math.abs(y[i]!));
+    const e = Math.abs(x[i]! - y[i]!) / Math.max(floor, Math.abs(y[i]!));
     if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
   }
   return worst;
 }
 
-function expectClose(got: Named<CpuArray | AnyTensor>, want: Named<CpuArray | AnyTensor>, tol: number, what: string): void {
+function expectClose(got: Named<CpuArray | AnyTensor>, want: Named<CpuArray | AnyTensor>, tol: number, what: string, normwise = false): void {
   expect(Object.keys(got).sort(), what).toEqual(Object.keys(want).sort());
-  for (const [k, v] of Object.entries(want)) expect(relErr(got[k]!, v), `${what} ${k}`).toBeLessThanOrEqual(tol);
+  for (const [k, v] of Object.entries(want)) expect(relErr(got[k]!, v, normwise), `${what} ${k}`).toBeLessThanOrEqual(tol);
 }
 
 function expectBitwise(got: Named<CpuArray | AnyTensor>, want: Named<CpuArray | AnyTensor>, what: string): void {
@@ -84,13 +90,13 @@ const pick = <T>(tree: Named<T>, names: readonly string[]): Record<string, T> =>
 describe("Trainer (CPU)", () => {
   it("the loss falls on a fixed batch (20 AdamW steps)", async () => {
     const g = groups(config, 1);
-    const batch = batchOf(config, 4, 2);
+    const batch = { videos: randomVideo(config, 4, 2), labels: core.constant(new Int32Array([0, 1, 2, 1]), [4], "int32") };
     const trainer = Trainer.create({
       objective: classificationObjective(config, { labelSmoothing: 0 }),
       trainable: g.trainable,
       buffers: g.buffers,
       optimizer: { kind: "adamw" },
-      schedule: 3e-2,
+      schedule: 1e-2,
       maxGradNorm: 5,
       key: Key.fromSeed(1),
       backend: "cpu",
@@ -99,15 +105,15 @@ describe("Trainer (CPU)", () => {
     for (let i = 0; i < 20; i++) {
       const r = await trainer.trainStep(batch);
       expect(r.step).toBe(i + 1);
-      expect(r.lr).toBeCloseTo(3e-2, 9);
+      expect(r.lr).toBeCloseTo(1e-2, 9);
       expect(Number.isFinite(r.gradNorm) && r.gradNorm > 0).toBe(true);
       expect(r.outputs.logits!.view.shape).toEqual([4, 3]);
       losses.push(r.loss);
-      console.log(r.loss, r.gradNorm);
     }
     expect(trainer.step).toBe(20);
     expect(losses[0]!).toBeGreaterThan(0.5);
-    expect(losses.at(-1)!).toBeLessThan(0.3 * losses[0]!);
+    expect(losses[9]!).toBeLessThan(losses[0]!);
+    expect(losses.at(-1)!).toBeLessThan(0.25 * losses[0]!);
   });
 
   describe("one step equals a hand-written step", () => {
@@ -178,8 +184,8 @@ describe("Trainer (CPU)", () => {
         const state = await trainer.state();
         expectClose(state.trainable, want.params, 1e-6, `step ${s + 1} params`);
         expectClose(state.buffers, want.buffers, 1e-6, `step ${s + 1} buffers`);
-        expectClose(pick(state.optimizer, names.map((n) => `m.${n}`)), Object.fromEntries(names.map((n) => [`m.${n}`, want.m[n]!])), 1e-6, "m");
-        expectClose(pick(state.optimizer, names.map((n) => `v.${n}`)), Object.fromEntries(names.map((n) => [`v.${n}`, want.v[n]!])), 1e-6, "v");
+        expectClose(pick(state.optimizer, names.map((n) => `m.${n}`)), Object.fromEntries(names.map((n) => [`m.${n}`, want.m[n]!])), 1e-5, "m", true);
+        expectClose(pick(state.optimizer, names.map((n) => `v.${n}`)), Object.fromEntries(names.map((n) => [`v.${n}`, want.v[n]!])), 1e-5, "v", true);
         expect(Array.from(materialize(state.optimizer.step!))).toEqual([s + 1]);
         ({ params: p, buffers, m, v, step: t } = want);
       }

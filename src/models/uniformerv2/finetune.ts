@@ -73,7 +73,9 @@ export function perFrameLogits(params: UniFormerV2Params, video: AnyTensor, conf
   const dpr = linspace(c.backboneDropPathRate, c.layers);
   let x = stem(video, params, c).x;
   for (let i = 0; i < c.layers; i++) {
-    x = localBlock(x, params.transformer.resblocks[i]!, {
+    // Without LT-MHRA even when the parameters hold one (nothing may mix frames here).
+    const { lmhra1: _down, lmhra2: _up, ...block } = params.transformer.resblocks[i]!;
+    x = localBlock(x, block, {
       heads: c.heads,
       grid: geometry(c).grid,
       kernelSize: c.kernelSize,
