@@ -21,6 +21,7 @@ import { WORKLOADS, workload } from "./workloads.js";
 import { forward } from "./uniformerv2.js";
 import { classifyCommand } from "./classify.js";
 import { trainCommand, TRAIN_USAGE } from "./train.js";
+import { chooseBackend, text } from "./args.js";
 
 const FORWARD_USAGE = `usage: wgtensor uniformerv2 forward --config CONFIG --weights W --input INPUT --out OUT [options]
   --config CONFIG.json   a fixture's config.json (its constructor_args are the official
@@ -69,14 +70,6 @@ function option(args: readonly string[], name: string, fallback: number): number
   return value;
 }
 
-function text(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith("--")) throw new Error(`${name} needs a value`);
-  return value;
-}
-
 /** The shared device, or undefined with the reason printed on one line. */
 async function tryGpu(log: (l: string) => void, features: readonly string[] = []): Promise<GpuContext | undefined> {
   try {
@@ -90,17 +83,11 @@ async function tryGpu(log: (l: string) => void, features: readonly string[] = []
 
 export async function main(argv: readonly string[], log: (line: string) => void = console.log): Promise<number> {
   const [command = "help", ...args] = argv;
+  const hasGpu = async () => (await tryGpu(log)) !== undefined;
   switch (command) {
     case "demo": {
-      const choice = text(args, "--backend") ?? "auto";
-      if (!["auto", "webgpu", "cpu"].includes(choice)) throw new Error(`--backend must be auto, webgpu or cpu, got "${choice}"`);
-      let backend: "cpu" | "webgpu" = "cpu";
-      if (choice !== "cpu") {
-        const ctx = await tryGpu(log);
-        if (ctx) backend = "webgpu";
-        else if (choice === "webgpu") return 1;
-        else log("wgtensor: falling back to the CPU interpreter");
-      }
+      const backend = await chooseBackend(args, hasGpu, () => log("wgtensor: falling back to the CPU interpreter"));
+      if (!backend) return 1;
       await runDemo({ steps: option(args, "--steps", 300), seed: option(args, "--seed", 0), log, backend });
       return 0;
     }
@@ -109,15 +96,8 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         log(TRAIN_USAGE);
         return 0;
       }
-      const choice = text(args, "--backend") ?? "auto";
-      if (!["auto", "webgpu", "cpu"].includes(choice)) throw new Error(`--backend must be auto, webgpu or cpu, got "${choice}"`);
-      let backend: "cpu" | "webgpu" = "cpu";
-      if (choice !== "cpu") {
-        const ctx = await tryGpu(log);
-        if (ctx) backend = "webgpu";
-        else if (choice === "webgpu") return 1;
-        else log("wgtensor: falling back to the CPU interpreter (slower: a few minutes more)");
-      }
+      const backend = await chooseBackend(args, hasGpu, () => log("wgtensor: falling back to the CPU interpreter (slower: a few minutes more)"));
+      if (!backend) return 1;
       return trainCommand(args, backend, log);
     }
     case "info": {
@@ -179,13 +159,8 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         if (!v) throw new Error(`uniformerv2 forward: ${name} is required\n\n${FORWARD_USAGE}`);
         return v;
       };
-      const choice = text(rest, "--backend") ?? "auto";
-      if (!["auto", "webgpu", "cpu"].includes(choice)) throw new Error(`--backend must be auto, webgpu or cpu, got "${choice}"`);
-      let backend: "cpu" | "webgpu" = "cpu";
-      if (choice !== "cpu") {
-        if (await tryGpu(log)) backend = "webgpu";
-        else if (choice === "webgpu") return 1;
-      }
+      const backend = await chooseBackend(rest, hasGpu);
+      if (!backend) return 1;
       await forward({
         config: need("--config"),
         weights: need("--weights"),

@@ -17,6 +17,7 @@ import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.js";
 import { evaluateMotion, MOTION_CONFIG, MOTION_TASK, motionData, motionTrainer, trainMotion, type MotionData } from "../train/motion.js";
 import type { OptimizerSpec, Trainer } from "../train/trainer.js";
 import { ProgressBar } from "./progress.js";
+import { count, flag, text as value } from "./args.js";
 
 export const TRAIN_USAGE = `usage: wgtensor train [--task synthetic-motion] [options]
   --steps N              training steps of the temporal model (default 150)
@@ -48,26 +49,6 @@ interface RunSettings {
   readonly trainClips: number;
   readonly testClips: number;
   readonly weights?: string;
-}
-
-function flag(args: readonly string[], name: string): boolean {
-  return args.includes(name);
-}
-
-function value(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith("--")) throw new Error(`${name} needs a value`);
-  return v;
-}
-
-function count(args: readonly string[], name: string, fallback: number, min = 0): number {
-  const v = value(args, name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}, got "${v}"`);
-  return n;
 }
 
 const optimizerSpec = (name: RunSettings["optimizer"]): OptimizerSpec =>
