@@ -160,7 +160,7 @@ const toCpu = (t: AnyTensor | CpuArray): CpuArray => (t instanceof Tensor ? real
 
 /**
  * A training run: the compiled step, the carry (on the device for WebGPU), the step count.
- * `step(batch)` runs one step; `state()` copies everything a resume needs to the host.
+ * `trainStep(batch)` runs one step; `state()` copies everything a resume needs to the host.
  */
 export class Trainer {
   private program: Program | undefined;
@@ -168,7 +168,7 @@ export class Trainer {
   private outputNames: string[] = [];
   private batchKey: string | undefined;
   private carryValues: Value[];
-  private frozenValues: Value[];
+  private readonly frozenValues: CpuArray[];
   private frozenResident = false;
   private readonly carryNames: { readonly trainable: string[]; readonly buffers: string[]; readonly optimizer: string[] };
   private stepCount: number;
@@ -232,7 +232,7 @@ export class Trainer {
     }
     const placeholders = (values: readonly Value[]) => values.map((v) => core.full("view" in v ? v.view.shape : v.shape, 0, v.dtype));
     const carry = this.carryTree(placeholders(this.carryValues));
-    const frozen = Object.fromEntries(Object.keys(this.options.frozen ?? {}).map((k, i) => [k, core.full(this.frozenShape(i), 0, this.frozenDtype(i))]));
+    const frozen = Object.fromEntries(Object.keys(this.options.frozen ?? {}).map((k, i) => [k, core.full(this.frozenValues[i]!.view.shape, 0, this.frozenValues[i]!.dtype)]));
     const batchTensors = Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, core.full(v.view.shape, 0, v.dtype)]));
     const args = [carry, frozen, batchTensors, core.full([], 0), core.full([2], 0, "int32")] as const;
     const { leaves, def } = flatten(args);
@@ -248,15 +248,6 @@ export class Trainer {
     );
     this.batchKey = key;
     return this.program;
-  }
-
-  private frozenShape(i: number): readonly number[] {
-    const v = this.frozenValues[i]!;
-    return "view" in v ? v.view.shape : v.shape;
-  }
-
-  private frozenDtype(i: number) {
-    return this.frozenValues[i]!.dtype;
   }
 
   private carryTree<T>(values: readonly T[]): Carry<T> {
@@ -302,6 +293,7 @@ export class Trainer {
     if (this.options.backend === "webgpu") {
       await this.compile(hostBatch);
       const gpu = this.gpuProgram!;
+      // Frozen parameters are written once; later steps find them in the program's inputs.
       const frozen = this.frozenResident ? this.frozenValues.map((_, i) => gpu.residentInput(nCarry + i)) : this.frozenValues;
       // The new carry is copied over the program's carry inputs after the step: it never leaves them.
       const feedback = gpu.graph.outputs.map((_, i) => (i < nCarry ? i : undefined));
@@ -309,7 +301,7 @@ export class Trainer {
       this.frozenResident = true;
       outputs = results.map((r, i) => r ?? gpu.residentInput(i));
     } else {
-      outputs = program.run([...(this.carryValues as CpuArray[]), ...(this.frozenValues as CpuArray[]), ...tail]);
+      outputs = program.run([...(this.carryValues as CpuArray[]), ...this.frozenValues, ...tail]);
     }
     this.carryValues = outputs.slice(0, nCarry);
     const [loss, gradNorm, ...rest] = outputs.slice(nCarry) as CpuArray[];
