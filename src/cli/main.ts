@@ -2,6 +2,7 @@
  * @file The `wgtensor` command line.
  *   wgtensor demo [--steps N] [--seed S] [--backend auto|webgpu|cpu]
  *   wgtensor train [--task synthetic-motion] [options]   (npm start)
+ *   wgtensor memory [--preset P] [--batch N] [--checkpoint-blocks]   GPU memory of a training step
  *   wgtensor info                               the WebGPU adapter, its features and limits
  *   wgtensor profile WORKLOAD [--repeats N]     per-kernel GPU time, GFLOP/s and GB/s
  *   wgtensor compile WORKLOAD --emit-wgsl DIR   write the generated kernels
@@ -22,6 +23,7 @@ import { forward } from "./uniformerv2.js";
 import { classifyCommand } from "./classify.js";
 import { trainCommand, TRAIN_USAGE } from "./train.js";
 import { chooseBackend, text } from "./args.js";
+import { memoryCommand, MEMORY_USAGE } from "./memory.js";
 
 const FORWARD_USAGE = `usage: wgtensor uniformerv2 forward --config CONFIG --weights W --input INPUT --out OUT [options]
   --config CONFIG.json   a fixture's config.json (its constructor_args are the official
@@ -43,6 +45,8 @@ commands:
                                  train a tiny UniFormerV2 on synthetic motion and a per-frame
                                  baseline; save weights and a checkpoint; classify held-out
                                  clips (what npm start runs; see train --help)
+  memory [--preset b16-k400|tiny] [--batch N] [--mode all|frozen-backbone] [--checkpoint-blocks]
+                                 GPU memory of one training step, from the compiled program
   info                           print the WebGPU adapter, its features and limits
   profile WORKLOAD [--repeats N] per-kernel GPU time (timestamp queries), GFLOP/s and GB/s
   compile WORKLOAD --emit-wgsl DIR
@@ -100,6 +104,12 @@ export async function main(argv: readonly string[], log: (line: string) => void 
       if (!backend) return 1;
       return trainCommand(args, backend, log);
     }
+    case "memory":
+      if (args.includes("--help")) {
+        log(MEMORY_USAGE);
+        return 0;
+      }
+      return memoryCommand(args, log);
     case "info": {
       const ctx = await tryGpu(log);
       if (!ctx) return 1;

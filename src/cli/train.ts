@@ -33,6 +33,7 @@ export const TRAIN_USAGE = `usage: wgtensor train [--task synthetic-motion] [opt
   --train-clips N        training clips (default 512)
   --test-clips N         held-out clips (default 256)
   --out DIR              where weights and checkpoints go (default runs/synthetic-motion)
+  --checkpoint-blocks    recompute each block in the backward pass (less GPU memory)
   --checkpoint-every N   also checkpoint every N steps (default: only at the end)
   --resume CKPT          continue a run from its checkpoint (its settings are reused)
   --classify N           held-out clips to classify with the saved weights (default 6)
@@ -49,6 +50,7 @@ interface RunSettings {
   readonly trainClips: number;
   readonly testClips: number;
   readonly weights?: string;
+  readonly checkpointBlocks?: boolean;
 }
 
 const optimizerSpec = (name: RunSettings["optimizer"]): OptimizerSpec =>
@@ -80,6 +82,7 @@ async function runOne(
     mode: s.mode,
     optimizer: optimizerSpec(s.optimizer),
     lr: s.lr,
+    checkpointBlocks: s.checkpointBlocks ?? false,
     ...(init ? { init } : {}),
     ...(extra.resume ? { resume: extra.resume } : {}),
   });
@@ -170,6 +173,7 @@ export async function trainCommand(
       trainClips: count(args, "--train-clips", 512, 1),
       testClips: count(args, "--test-clips", 256, 1),
       ...(weights ? { weights } : {}),
+      ...(flag(args, "--checkpoint-blocks") ? { checkpointBlocks: true } : {}),
     };
   }
   const baselineSteps = count(args, "--baseline-steps", settings.steps, 1);

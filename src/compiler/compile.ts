@@ -125,9 +125,11 @@ function splitPoints(kernel: GeneratedKernel, realized: ReadonlySet<Node>, limit
   const inside = (n: Node) => fused.has(n) && !realized.has(n) && !inline(n);
   const cut = new Set<Node>();
   const reads = new Map<Node, Set<Node>>();
+  // A barrier's second input only orders it: the kernel never reads it.
+  const operands = (n: Node) => (n.op === "barrier" ? n.inputs.slice(0, 1) : n.inputs);
   const readsOf = (n: Node): Set<Node> => {
     const out = new Set<Node>();
-    for (const i of n.inputs) {
+    for (const i of operands(n)) {
       if (inline(i)) continue;
       if (!inside(i) || cut.has(i)) out.add(i);
       else for (const b of reads.get(i) ?? []) out.add(b);
@@ -137,12 +139,12 @@ function splitPoints(kernel: GeneratedKernel, realized: ReadonlySet<Node>, limit
   const visit = (n: Node, seen: Set<Node>) => {
     if (seen.has(n)) return;
     seen.add(n);
-    for (const i of n.inputs) if (inside(i)) visit(i, seen);
+    for (const i of operands(n)) if (inside(i)) visit(i, seen);
     let r = readsOf(n);
     // Cut the widest operands first until this node fits.
-    const operands = [...new Set(n.inputs.filter((i) => inside(i) && !cut.has(i)))].sort((x, y) => reads.get(y)!.size - reads.get(x)!.size);
-    while (r.size > limit - 1 && operands.length > 0) {
-      cut.add(operands.shift()!);
+    const widest = [...new Set(operands(n).filter((i) => inside(i) && !cut.has(i)))].sort((x, y) => reads.get(y)!.size - reads.get(x)!.size);
+    while (r.size > limit - 1 && widest.length > 0) {
+      cut.add(widest.shift()!);
       r = readsOf(n);
     }
     reads.set(n, r);

@@ -77,6 +77,8 @@ export interface MotionTrainOptions {
   readonly lr?: number;
   readonly warmup?: number;
   readonly resume?: TrainerState;
+  /** Recompute each block in the backward pass (less memory, more time). */
+  readonly checkpointBlocks?: boolean;
   /** Called after every step with the report and the batch's accuracy. */
   readonly onStep?: (report: StepReport, batchAccuracy: number, trainer: Trainer) => void | Promise<void>;
 }
@@ -108,7 +110,7 @@ export function motionTrainer(o: MotionTrainOptions): { trainer: Trainer; initia
   const groups = partitionParams(flat, o.mode ?? "all");
   const trainer = Trainer.create(
     {
-      objective: classificationObjective(config, { perFrame: o.perFrame ?? false, labelSmoothing: 0.1 }),
+      objective: classificationObjective(config, { perFrame: o.perFrame ?? false, labelSmoothing: 0.1, checkpointBlocks: o.checkpointBlocks ?? false }),
       ...groups,
       optimizer: o.optimizer ?? DEFAULT_OPTIMIZER,
       schedule: { base: o.lr ?? 2e-3, warmup: o.warmup ?? Math.min(20, Math.floor(o.steps / 5)), total: o.steps },

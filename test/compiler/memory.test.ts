@@ -84,6 +84,33 @@ describe("planMemory", () => {
     }
   });
 
+  it("mixed sizes: largest first when placing in write order would strand a small value in a big slot", () => {
+    // In write order c takes b's dead 4 KiB slot, so d needs a third: 256 + 4096 + 4096 bytes.
+    // Largest first, b and d share one 4 KiB slot and the small ones two small slots.
+    const values: Value[] = [
+      { id: 1, bytes: 256, def: 0, lastUse: 10 },
+      { id: 2, bytes: 4096, def: 0, lastUse: 1 },
+      { id: 3, bytes: 256, def: 2, lastUse: 3 },
+      { id: 4, bytes: 4096, def: 2, lastUse: 3 },
+    ];
+    const plan = planMemory(values);
+    checkPlan(values, plan);
+    expect(plan.pooledBytes).toBe(4096 + 256 + 256);
+  });
+
+  it("values kept to the end do not take a slot a later value needs", () => {
+    // Placed in turn, the kept gradient-like value (id 2) would sit in the activation's dead
+    // slot and the next activation (id 3) would need a fresh one.
+    const values: Value[] = [
+      { id: 1, bytes: 4096, def: 0, lastUse: 1 },
+      { id: 2, bytes: 1024, def: 2, lastUse: Infinity },
+      { id: 3, bytes: 4096, def: 3, lastUse: 4 },
+    ];
+    const plan = planMemory(values);
+    checkPlan(values, plan);
+    expect(plan.pooledBytes).toBe(4096 + 1024);
+  });
+
   it("aligns slots to 256 bytes and grows a reused slot to its largest value", () => {
     const values: Value[] = [
       { id: 1, bytes: 4, def: 0, lastUse: 1 },

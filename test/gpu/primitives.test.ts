@@ -12,6 +12,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import * as core from "../../src/dsl/core.js";
+import { bind } from "../../src/dsl/bind.js";
 import type { DType } from "../../src/dsl/dtype.js";
 import type { OpName } from "../../src/dsl/ops/params.js";
 import { registry } from "../../src/dsl/ops/registry.js";
@@ -113,6 +114,7 @@ const COVERED_BY: Record<OpName, string> = {
   pad: "movement: pad",
   flip: "movement: flip",
   concat: "movement: concat",
+  barrier: "movement: barrier",
   dot: "contraction: dot",
   conv: "contraction: conv",
 };
@@ -421,6 +423,15 @@ describeGpu("primitives on the GPU match the CPU interpreter", () => {
       const parts = sizes.map((s, i) => rand(seed + i, shape.map((n, d) => (d === axis ? s : n)), dtype));
       await expectCpuGpuClose((...xs: AnyTensor[]) => core.concat(xs, axis), parts, EXACT, `concat ${dtype} axis ${axis} sizes [${sizes}]`);
     });
+  });
+
+  it(COVERED_BY.barrier, async () => {
+    // x through a barrier on y (never read): as an output (a copy), and fused into a kernel.
+    const f = (x: AnyTensor, y: AnyTensor) => {
+      const b = bind("barrier", [x, y], {});
+      return [b, core.add(core.permute(bind("barrier", [x, y], {}), [1, 0]), 1)];
+    };
+    await expectCpuGpuClose(f, [rand(21, [3, 5]), rand(22, [7])], EXACT, "barrier");
   });
 
   // ---- sources

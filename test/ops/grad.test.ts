@@ -160,7 +160,7 @@ describe("binary (with broadcasting)", () => {
   });
 });
 
-describe("where and cast", () => {
+describe("where, cast and barrier", () => {
   gradProperty(
     "where",
     "broadcast condition and branches",
@@ -172,6 +172,10 @@ describe("where and cast", () => {
   gradProperty("cast", "float32 → float32 is the identity", sampled(small, (n) => vals(n)), (x) => ({
     f: (t) => core.mul(bind("cast", [t!], { dtype: "float32" }), t!),
     inputs: [x],
+  }));
+  gradProperty("barrier", "the identity on x; `after` (any shape) gets nothing", sampled(small, (n) => vals(n)).chain((x) => vals(3).map((a) => [x, input([3], a)] as const)), ([x, a]) => ({
+    f: (t, after) => core.mul(bind("barrier", [t!, core.exp(after!)], {}), t!),
+    inputs: [x, a],
   }));
   it("cast through int32 carries no gradient (x · float(int(x)) has gradient trunc(x))", () => {
     // Values sit mid-way between integers, so finite differences never cross a step.
@@ -515,7 +519,7 @@ describe("coverage", () => {
       div: core.div(x, x), max: core.maximum(x, x), pow: core.pow(x, x), where: core.where(core.less(x, 1), x, x),
       cast: bind("cast", [x], { dtype: "float32" }), reduceSum: core.sum(x, 0, true), reduceMax: core.max(x, 0, true),
       reshape: core.reshape(x, [4]), permute: core.permute(x, [1, 0]), expand: core.expand(core.reshape(x, [1, 4]), [2, 4]),
-      slice: core.slice(x, [0, 0], [1, 2]), pad: core.pad(x, [[1, 0], [0, 0]]), flip: core.flip(x, 0), concat: core.concat([x, x], 0),
+      slice: core.slice(x, [0, 0], [1, 2]), barrier: bind("barrier", [x, core.full([1], 0)], {}), pad: core.pad(x, [[1, 0], [0, 0]]), flip: core.flip(x, 0), concat: core.concat([x, x], 0),
       dot: core.dot(x, x), conv: core.conv(core.reshape(x, [1, 4, 1]), core.reshape(x, [4, 1, 1])),
     };
     for (const op of GRAD_TESTED) {

@@ -45,6 +45,7 @@ const EXPECTED: Record<OpName, readonly [FusionRole, number | "variadic"]> = {
   pad: ["movement", 1],
   flip: ["movement", 1],
   concat: ["movement", "variadic"],
+  barrier: ["movement", 2],
   dot: ["contraction", 2],
   conv: ["contraction", 2],
 };
@@ -53,7 +54,7 @@ const NAMES = Object.keys(EXPECTED) as OpName[];
 
 describe("registry", () => {
   it("holds exactly the expected primitives", () => {
-    expect(NAMES).toHaveLength(35);
+    expect(NAMES).toHaveLength(36);
     expect(Object.keys(registry()).sort()).toEqual([...NAMES].sort());
   });
 
@@ -96,6 +97,6 @@ describe("registry", () => {
     const grouped = [...UNARY, ...BINARY, ...MOVEMENT, ...SOURCES, ...REDUCE];
     expect(new Set(grouped).size).toBe(grouped.length);
     const rest = NAMES.filter((n) => !(grouped as readonly string[]).includes(n)).sort();
-    expect(rest).toEqual(["cast", "conv", "dot", "where"]);
+    expect(rest).toEqual(["barrier", "cast", "conv", "dot", "where"]);
   });
 });

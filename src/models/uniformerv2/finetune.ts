@@ -18,6 +18,7 @@
 import * as core from "../../dsl/core.js";
 import * as nn from "../../dsl/nn/index.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
+import { checkpoint } from "../../dsl/transforms.js";
 import type { Named, Objective } from "../../train/trainer.js";
 import { geometry, validateConfig, type UniFormerV2Config } from "./config.js";
 import { checkVideo, stem, uniformerv2 } from "./model.js";
@@ -71,17 +72,14 @@ export function perFrameLogits(params: UniFormerV2Params, video: AnyTensor, conf
   checkVideo(video, c);
   const train = training ? new TrainContext(training) : undefined;
   const dpr = linspace(c.backboneDropPathRate, c.layers);
+  const recompute = training?.checkpointBlocks ?? false;
   let x = stem(video, params, c).x;
   for (let i = 0; i < c.layers; i++) {
     // Without LT-MHRA even when the parameters hold one (nothing may mix frames here).
     const { lmhra1: _down, lmhra2: _up, ...block } = params.transformer.resblocks[i]!;
-    x = localBlock(x, block, {
-      heads: c.heads,
-      grid: geometry(c).grid,
-      kernelSize: c.kernelSize,
-      dropPath: dpr[i]!,
-      ...(train ? { train } : {}),
-    }).x;
+    const run = (input: AnyTensor) =>
+      localBlock(input, block, { heads: c.heads, grid: geometry(c).grid, kernelSize: c.kernelSize, dropPath: dpr[i]!, ...(train ? { train } : {}) }).x;
+    x = recompute ? checkpoint(run)(x) : run(x);
   }
   const [n, , , d] = x.shape as [number, number, number, number];
   const meanCls = core.mean(core.reshape(core.sliceAxis(x, 2, 0, 1), [n, -1, d]), 1);
@@ -97,6 +95,8 @@ export interface ObjectiveOptions {
   readonly bnMomentum?: number;
   /** Train the per-frame baseline instead of the full model. */
   readonly perFrame?: boolean;
+  /** Recompute each block in the backward pass instead of keeping its activations. */
+  readonly checkpointBlocks?: boolean;
 }
 
 /**
@@ -109,7 +109,7 @@ export function classificationObjective(config: UniFormerV2Config, o: ObjectiveO
     const { videos, labels } = batch;
     if (!videos || !labels) throw new Error(`the batch must hold "videos" and "labels", got ${Object.keys(batch).join(", ") || "nothing"}`);
     const tree = treeFromFlat(new Map(Object.entries(params)));
-    const training = { key, bnMomentum: o.bnMomentum ?? 0.1 };
+    const training = { key, bnMomentum: o.bnMomentum ?? 0.1, checkpointBlocks: o.checkpointBlocks ?? false };
     const out = o.perFrame ? { logits: perFrameLogits(tree, videos, config, training), bnState: undefined } : uniformerv2(tree, videos, config, { training });
     const loss = nn.crossEntropy(out.logits, labels, { labelSmoothing: o.labelSmoothing ?? 0.1 });
     return { loss, outputs: { logits: out.logits }, buffers: Object.fromEntries(out.bnState ?? []) };

@@ -1,0 +1,90 @@
+/**
+ * @file `wgtensor memory`: the GPU memory of one UniFormerV2 training step, from the compiled
+ * program (no GPU needed): the input buffers (parameters, optimizer state and BatchNorm
+ * buffers, which the Trainer keeps resident there, and the batch), constants, and the pool of
+ * kernel outputs. See train/memory.ts for what each line counts.
+ */
+import { PRESETS, preset, type UniFormerV2Config } from "../models/uniformerv2/config.js";
+import { FINE_TUNE_MODES, type FineTuneMode } from "../models/uniformerv2/finetune.js";
+import { MOTION_CONFIG } from "../train/motion.js";
+import { trainingStepMemory, type AdapterKind } from "../train/memory.js";
+import type { OptimizerSpec } from "../train/trainer.js";
+
+export const MEMORY_USAGE = `usage: wgtensor memory [--preset b16-k400|tiny|…] [--batch N] [--mode all|frozen-backbone]
+                       [--checkpoint-blocks] [--optimizer adamw|sgd] [--adapter discrete|software] [--json]
+  --preset P             a released config (${Object.keys(PRESETS).join(", ")}) or tiny, the demo's
+                         model (default b16-k400)
+  --batch N              clips a step (default 1; 16 for tiny)
+  --mode M               all (default) or frozen-backbone
+  --checkpoint-blocks    recompute each block in the backward pass instead of keeping its activations
+  --optimizer O          adamw (default, weight decay 0.05) or sgd (momentum 0.9)
+  --adapter A            compile as for a discrete GPU (default: flash attention, layerNorm prologues)
+                         or a software adapter such as lavapipe (neither); 8 storage buffers, 16 KiB
+                         of workgroup memory either way
+  --json                 one JSON line instead of the table`;
+
+const OPTIONS = new Set(["--preset", "--batch", "--mode", "--optimizer", "--adapter"]);
+const FLAGS = new Set(["--checkpoint-blocks", "--json"]);
+
+function parse(args: readonly string[]): Map<string, string | true> {
+  const out = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (FLAGS.has(a)) out.set(a, true);
+    else if (OPTIONS.has(a)) {
+      const v = args[++i];
+      if (v === undefined || v.startsWith("--")) throw new Error(`memory: ${a} needs a value\n\n${MEMORY_USAGE}`);
+      out.set(a, v);
+    } else throw new Error(`memory: unknown option "${a}"\n\n${MEMORY_USAGE}`);
+  }
+  return out;
+}
+
+function oneOf<T extends string>(name: string, v: string | true | undefined, allowed: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) throw new Error(`memory: ${name} must be ${allowed.join(" or ")}, got "${String(v)}"`);
+  return v as T;
+}
+
+export async function memoryCommand(args: readonly string[], log: (line: string) => void): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    log(MEMORY_USAGE);
+    return 0;
+  }
+  const o = parse(args);
+  const presetName = (o.get("--preset") as string | undefined) ?? "b16-k400";
+  const config: UniFormerV2Config = presetName === "tiny" ? MOTION_CONFIG : preset(presetName);
+  const batchText = o.get("--batch") as string | undefined;
+  const batch = batchText === undefined ? (presetName === "tiny" ? 16 : 1) : Number(batchText);
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`memory: --batch needs an integer ≥ 1, got "${batchText}"`);
+  const mode = oneOf<FineTuneMode>("--mode", o.get("--mode"), FINE_TUNE_MODES, "all");
+  const optimizerName = oneOf("--optimizer", o.get("--optimizer"), ["adamw", "sgd"] as const, "adamw");
+  const optimizer: OptimizerSpec = optimizerName === "sgd" ? { kind: "sgd", momentum: 0.9, weightDecay: 5e-4 } : { kind: "adamw", weightDecay: 0.05 };
+  const adapter = oneOf<AdapterKind>("--adapter", o.get("--adapter"), ["discrete", "software"], "discrete");
+  const checkpointBlocks = o.has("--checkpoint-blocks");
+
+  const m = trainingStepMemory(config, { batch, mode, checkpointBlocks, optimizer, adapter });
+  const mib = (bytes: number) => bytes / 2 ** 20;
+  if (o.has("--json")) {
+    const inputs = Object.fromEntries(Object.entries(m.inputs).map(([k, v]) => [k, mib(v)]));
+    log(JSON.stringify({ preset: presetName, batch, mode, checkpointBlocks, optimizer: optimizerName, adapter, mib: { inputs, constants: mib(m.constants), pooled: mib(m.pooled), pool: Object.fromEntries(Object.entries(m.pool).map(([k, v]) => [k, mib(v)])), total: mib(m.total) }, kernels: m.kernels, parameters: m.parameters, seconds: m.seconds }));
+    return 0;
+  }
+  const row = (label: string, bytes: number, note = "") => log(`  ${label.padEnd(20)}${mib(bytes).toFixed(1).padStart(10)} MiB${note ? `   ${note}` : ""}`);
+  const millions = (n: number) => `${(n / 1e6).toFixed(2)} M`;
+  log(`UniFormerV2 ${presetName}, batch ${batch} (${config.frames}×${config.inputResolution}²), mode ${mode}, ${optimizerName}, blocks ${checkpointBlocks ? "checkpointed" : "not checkpointed"}`);
+  log(`  compiled as for a ${adapter} adapter (8 storage buffers, 16 KiB workgroup memory): ${m.kernels} kernels; traced in ${m.seconds.trace.toFixed(1)} s, compiled in ${m.seconds.compile.toFixed(1)} s`);
+  log(`  parameters: ${millions(m.parameters.trainable)} trainable, ${millions(m.parameters.frozen)} frozen`);
+  row("trainable", m.inputs.trainable, "inputs; the carry (trainable, buffers, optimizer) lives here");
+  row("frozen", m.inputs.frozen);
+  row("buffers", m.inputs.buffers, "BatchNorm running statistics");
+  row("optimizer state", m.inputs.optimizer);
+  row("batch", m.inputs.batch, "videos, labels, learning rate, key");
+  row("constants", m.constants);
+  row("pooled", m.pooled, "kernel outputs, buffers reused after their last use");
+  row("  at most live", m.pool.peakLive, "at one time (no plan needs less)");
+  row("  new carry", m.pool.carryOut, "computed into the pool, copied over the inputs at the end");
+  row("  working peak", m.pool.workingPeak, "activations, gradients, recomputations live at once");
+  row("total", m.total, "inputs + constants + pooled (Trainer.deviceBytes)");
+  return 0;
+}
