@@ -85,6 +85,7 @@ export async function memoryCommand(args: readonly string[], log: (line: string)
   row("  at most live", m.pool.peakLive, "at one time (no plan needs less)");
   row("  new carry", m.pool.carryOut, "computed into the pool, copied over the inputs at the end");
   row("  working peak", m.pool.workingPeak, "activations, gradients, recomputations live at once");
+  row("in place", m.carryInPlace.bytes, `${m.carryInPlace.values} carry values written straight over their inputs (not pooled)`);
   row("total", m.total, "inputs + constants + pooled (Trainer.deviceBytes)");
   return 0;
 }

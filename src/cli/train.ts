@@ -214,7 +214,10 @@ export async function trainCommand(
     const b = await runOne("per-frame", { ...settings, steps: baselineSteps }, data, backend, log, write, { perFrame: true });
     const bEval = await evaluateMotion(b.params, data.test, { backend, perFrame: true });
     baseline = { accuracy: bEval.accuracy, steps: baselineSteps };
-    log(`per-frame baseline (LT-MHRA, DPE and global blocks removed): held-out accuracy ${(100 * bEval.accuracy).toFixed(1)}% after ${baselineSteps} steps (chance ${(100 / DIRECTIONS.length).toFixed(0)}%)`);
+    log(
+      `per-frame baseline (LT-MHRA, DPE and global blocks removed): held-out accuracy ${(100 * bEval.accuracy).toFixed(1)}% after ${baselineSteps} steps ` +
+        `(chance ${(100 / DIRECTIONS.length).toFixed(0)}%; ${b.stepsPerSecond.toFixed(2)} steps/s${b.kernels ? `, ${b.kernels} kernels a step` : ""})`,
+    );
   }
 
   if (classifyCount > 0) {

@@ -5,6 +5,7 @@
  * allows gets the offending values realized, and the schedule is made again.
  */
 import type { Node } from "../dsl/node.js";
+import { opDef } from "../dsl/ops/registry.js";
 import { sizeOf } from "../runtime/cpu/view.js";
 import { rewrite, type RewriteOptions } from "./passes/rewrite.js";
 import { SIMPLIFY_RULES } from "./passes/simplify.js";
@@ -36,6 +37,12 @@ export interface CompileOptions {
   readonly noAttention?: boolean;
   /** Keep per-row reductions (layerNorm) out of the following matmul (their own row kernel). */
   readonly noPrologue?: boolean;
+  /**
+   * Output index → an input whose buffer that output may be written into, when nothing reads
+   * the input after (a training step's new parameters over the old ones). Each is taken only
+   * where it is safe; `aliases` says which were.
+   */
+  readonly donate?: ReadonlyMap<number, Node>;
 }
 
 export interface CompiledGraph {
@@ -44,6 +51,8 @@ export interface CompiledGraph {
   readonly schedule: Schedule;
   readonly memory: MemoryPlan;
   readonly values: readonly Value[];
+  /** Kernel outputs written into an input's buffer (from `donate`), not into the pool. */
+  readonly aliases: ReadonlyMap<Node, Node>;
 }
 
 export function bytesOf(node: Node): number {
@@ -88,7 +97,9 @@ export function compileGraph(outputs: readonly Node[], options: CompileOptions =
     }
     if (tooWide.length > 0) continue;
     debug(1, () => `schedule settled after ${attempt + 1} attempt(s) (${forceRealize.size} value(s) realized for conflicts or storage limits)`);
-    const chosen = leanestOrder(kernels, plan.realized, simplified);
+    const chosen = donated(leanestOrder(kernels, plan.realized, simplified), simplified, options.donate, (k, input) =>
+      generate({ ...k.plan, inPlace: input }, plan.realized, k.name, options),
+    );
     debug(1, () => `compiled ${kernels.length} kernel(s): ${chosen.kernels.map((k) => `${k.name}(${k.fused.length + 1} nodes)`).join(" ")}`);
     for (const k of chosen.kernels) debug(3, () => `${k.name}:\n${k.wgsl}`);
     return { outputs: simplified, schedule: plan, ...chosen };
@@ -166,6 +177,60 @@ function leanestOrder(kernels: readonly GeneratedKernel[], realized: ReadonlySet
   const listed = plan(orderForMemory(kernels, realized, outputs));
   debug(1, () => `memory plan: ${depthFirst.memory.pooledBytes} bytes pooled in depth-first order, ${listed.memory.pooledBytes} in list order`);
   return listed.memory.pooledBytes < depthFirst.memory.pooledBytes ? listed : depthFirst;
+}
+
+/**
+ * Take the donations that are safe in this kernel order: the output is written by a kernel
+ * (not an input passed through) no earlier than the last kernel reading the input, and if that
+ * is the same kernel, one reading the input only at the element it writes (it is regenerated
+ * to read it through its output binding). The donated outputs leave the pool.
+ */
+function donated(
+  chosen: { kernels: readonly GeneratedKernel[]; values: readonly Value[]; memory: MemoryPlan },
+  outputs: readonly Node[],
+  donate: ReadonlyMap<number, Node> | undefined,
+  inPlace: (kernel: GeneratedKernel, input: Node) => GeneratedKernel,
+) {
+  const aliases = new Map<Node, Node>();
+  if (!donate || donate.size === 0) return { ...chosen, aliases };
+  const writer = new Map(chosen.kernels.map((k, i) => [k.plan.root, i] as const));
+  const lastRead = new Map<Node, number>();
+  chosen.kernels.forEach((k, i) => k.bindings.slice(1).forEach((n) => lastRead.set(n, i)));
+  const taken = new Set<Node>();
+  for (const [index, input] of donate) {
+    const out = outputs[index];
+    const w = out ? writer.get(out) : undefined;
+    if (!out || w === undefined || taken.has(input) || aliases.has(out)) continue;
+    if (out.dtype !== input.dtype || !sameDims(out.shape, input.shape)) continue;
+    const last = lastRead.get(input) ?? -1;
+    if (last > w || (last === w && !readsInPlace(chosen.kernels[w]!, input))) continue;
+    aliases.set(out, input);
+    taken.add(input);
+  }
+  const values = chosen.values.filter((v) => ![...aliases.keys()].some((n) => n.id === v.id));
+  // A writer that also reads the input reads it through its output binding.
+  const kernels = chosen.kernels.map((k) => {
+    const input = aliases.get(k.plan.root);
+    return input && k.bindings.includes(input) ? inPlace(k, input) : k;
+  });
+  return { kernels, values, memory: planMemory(values), aliases };
+}
+
+const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * Does the kernel read `input` only at the element it writes? So in an elementwise kernel whose
+ * every direct use of `input` is an elementwise op of the output's shape, and in a matmul or
+ * conv whose epilogue alone reads it that way (`w − η·(xᵀδ)`: each thread reads w where it
+ * writes, after its accumulator is done).
+ */
+function readsInPlace(kernel: GeneratedKernel, input: Node): boolean {
+  const { plan } = kernel;
+  const epilogue = new Set(plan.epilogue ?? []);
+  if (plan.kind !== "elementwise" && plan.kind !== "dot" && plan.kind !== "conv") return false;
+  return [plan.root, ...kernel.fused]
+    .filter((n) => n.inputs.includes(input))
+    .every((n) => (plan.kind === "elementwise" || epilogue.has(n)) && opDef(n.op).role === "elementwise" && sameDims(n.shape, plan.root.shape));
 }
 
 function liveness(kernels: readonly GeneratedKernel[], outputs: readonly Node[]): Value[] {

@@ -30,6 +30,8 @@ export interface KernelPlan {
   readonly prologueBase?: Node;
   /** Attention kernels: the pieces of softmax(S)·V that the kernel computes on line. */
   readonly attention?: AttentionMatch;
+  /** An input whose buffer the kernel writes its output into (donated; see compile.ts). */
+  readonly inPlace?: Node;
 }
 
 /**

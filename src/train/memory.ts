@@ -9,7 +9,9 @@
  *              step's new carry is copied over them after its last kernel.
  *   constants  constant tensors the kernels read (written once)
  *   pooled     the memory plan's slots: every kernel output, reused after its last use. The new
- *              carry is computed into the pool and held there to the end of the step.
+ *              carry is written over the old one in the inputs where nothing reads the old
+ *              value after (elementwise updates: AdamW, SGD); the rest is computed into the
+ *              pool, held to the end of the step and copied over the inputs.
  *   total      inputs + constants + pooled
  * `pool` says what the pool holds at its busiest: the most bytes live at once (no slot
  * assignment needs less), the new carry's share, and the peak of everything else
@@ -61,6 +63,8 @@ export interface StepMemory {
   readonly total: number;
   /** Read-back buffers made each step for the report (loss, gradient norm, logits). */
   readonly readback: number;
+  /** Carry values written straight over their inputs (not in the pool): how many, bytes. */
+  readonly carryInPlace: { readonly values: number; readonly bytes: number };
   readonly kernels: number;
   readonly parameters: { readonly trainable: number; readonly frozen: number };
   readonly seconds: { readonly trace: number; readonly compile: number };
@@ -88,7 +92,10 @@ export function trainingStepMemory(config: UniFormerV2Config, o: StepMemoryOptio
   const traced = performance.now();
 
   const software = o.adapter === "software";
+  const nCarry = [carry.trainable, carry.buffers, carry.optimizer].reduce((n, t) => n + flatten(t).def.count, 0);
   const options: CompileOptions = {
+    // As the Trainer compiles: the new carry may be written over the old where safe.
+    donate: new Map(program.inputs.slice(0, nCarry).map((input, i) => [i, input] as const)),
     noAttention: software,
     noPrologue: software,
     rowThreads: software ? 8 : 64,
@@ -104,11 +111,11 @@ export function trainingStepMemory(config: UniFormerV2Config, o: StepMemoryOptio
   const take = (n: number) => sum(program.inputs.slice(at, (at += n)));
   const [trainable, buffers, optimizerBytes, frozen] = sizes.map(take) as [number, number, number, number];
   const batchBytes = sum(program.inputs.slice(at));
-  const nCarry = sizes[0]! + sizes[1]! + sizes[2]!;
   const kernelReads = new Set(graph.kernels.flatMap((k) => k.bindings));
   const constants = sum([...new Set([...kernelReads, ...graph.outputs])].filter((n) => n.op === "constant"));
   const pooled = graph.memory.slotBytes.reduce((a, b) => a + b, 0);
   const carryOut = new Set(graph.outputs.slice(0, nCarry).map((n) => n.id));
+  const inPlace = graph.outputs.slice(0, nCarry).filter((n) => graph.aliases.has(n));
   return {
     inputs: { trainable, frozen, buffers, optimizer: optimizerBytes, batch: batchBytes },
     constants,
@@ -120,6 +127,7 @@ export function trainingStepMemory(config: UniFormerV2Config, o: StepMemoryOptio
     },
     total: trainable + frozen + buffers + optimizerBytes + batchBytes + constants + pooled,
     readback: sum(graph.outputs.slice(nCarry)),
+    carryInPlace: { values: new Set(inPlace).size, bytes: sum([...new Set(inPlace)]) },
     kernels: graph.kernels.length,
     parameters: { trainable: count(groups.trainable), frozen: count(groups.frozen) },
     seconds: { trace: (traced - started) / 1000, compile: (compiled - traced) / 1000 },

@@ -262,7 +262,9 @@ export class Trainer {
     const program = this.traced(Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, toCpu(v)])));
     if (this.options.backend === "webgpu" && !this.gpuProgram) {
       const { compileProgram } = await import("../runtime/webgpu/jit.js");
-      this.gpuProgram = await compileProgram(program, this.options.compile);
+      // The new carry may be written straight over the old one where nothing reads it after.
+      const donate = new Map(this.carryValues.map((_, i) => [i, program.inputs[i]!] as const));
+      this.gpuProgram = await compileProgram(program, { donate, ...this.options.compile });
     }
   }
 

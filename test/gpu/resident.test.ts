@@ -65,6 +65,27 @@ describeGpu("device-resident values", () => {
     expect(materialize(await program.read(program.residentInput(0)))).toEqual(final);
   });
 
+  it("donation: the update is written straight over the parameter (read through the output binding)", async () => {
+    const w0 = randomTensor(7, [6, 3]);
+    const x = randomTensor(8, [8, 6]);
+    const traced = trace((w, xs) => step(w, xs), [spec([6, 3]), spec([8, 6])]);
+    const program = await compileProgram(traced, { donate: new Map([[0, traced.inputs[0]!]]) });
+    expect(program.graph.aliases.get(program.graph.outputs[0]!)).toBe(traced.inputs[0]);
+    const writer = program.graph.kernels.find((k) => k.plan.root === program.graph.outputs[0])!;
+    expect(writer.bindings).not.toContain(traced.inputs[0]);
+    const cpuStep = jit(step);
+    let wCpu = w0;
+    for (let k = 0; k < 4; k++) {
+      const w = k === 0 ? realize(w0) : program.residentInput(0);
+      const [, lossGpu] = await program.runResident([w, realize(x)], [], [0, undefined]);
+      const [nextCpu, lossCpu] = cpuStep(wCpu, x);
+      expect(Math.abs(materialize(lossGpu as CpuArray)[0]! - data(lossCpu)[0]!)).toBeLessThanOrEqual(1e-5);
+      wCpu = nextCpu;
+    }
+    const final = materialize(await program.read(program.residentInput(0)));
+    data(wCpu).forEach((v, i) => expect(Math.abs(final[i]! - v)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+  });
+
   it("a device value of the wrong shape, or a destroyed one, is refused clearly", async () => {
     const program = await compileProgram(trace((w, xs) => step(w, xs), [spec([6, 3]), spec([8, 6])]));
     const x = realize(randomTensor(3, [8, 6]));

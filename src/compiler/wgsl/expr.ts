@@ -48,6 +48,8 @@ export class KernelWriter {
   constructor(
     private readonly realized: ReadonlySet<Node>,
     private readonly output: Node,
+    /** An input sharing the output's buffer (written in place): read through `out`. */
+    private readonly inPlace?: Node,
   ) {
     this.bindings.push({ node: output, name: "out", access: "read_write" });
   }
@@ -89,6 +91,8 @@ export class KernelWriter {
   }
 
   buffer(node: Node): string {
+    // WebGPU forbids binding one buffer twice when one binding writes it.
+    if (node === this.inPlace) return "out";
     const found = this.bindings.find((b) => b.node === node);
     if (found) return found.name;
     const name = `b${this.bindings.length}`;

@@ -113,7 +113,10 @@ export class WebGpuProgram {
       };
       for (const input of inputs) buffers.set(input, make(bytesOf(input), `input ${input.id}`));
       const slots = graph.memory.slotBytes.map((bytes, i) => make(bytes, `slot ${i}`));
-      for (const k of graph.kernels) buffers.set(k.plan.root, slots[graph.memory.slotOf.get(k.plan.root.id)!]!);
+      for (const k of graph.kernels) {
+        const donor = graph.aliases.get(k.plan.root);
+        buffers.set(k.plan.root, donor ? buffers.get(donor)! : slots[graph.memory.slotOf.get(k.plan.root.id)!]!);
+      }
       for (const k of graph.kernels) {
         for (const node of k.bindings) {
           if (buffers.has(node)) continue;

@@ -47,7 +47,7 @@ function rowAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: strin
   const { root, att, a, b, v, lq, dv, d, lk, batchShape, rows } = attentionDims(plan);
   const T = ROW_THREADS;
 
-  const w = new KernelWriter(realized, root);
+  const w = new KernelWriter(realized, root, plan.inPlace);
   w.open("");
   w.line(`let row = i32(wid.x + wid.y * nwg.x);`);
   w.line(`if (row >= ${rows}i) { return; }`);
@@ -121,7 +121,7 @@ function rowAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: strin
 
 function onlineAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
   const { root, att, a, b, v, lq, dv, d, lk, batchShape, rows } = attentionDims(plan);
-  const w = new KernelWriter(realized, root);
+  const w = new KernelWriter(realized, root, plan.inPlace);
   w.open("");
   w.line(`let lin = i32(gid.x + gid.y * nwg.x * ${WORKGROUP}u);`);
   w.line(`if (lin >= ${rows}i) { return; }`);

@@ -25,7 +25,7 @@ export function convKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: 
   const cog = cout / groups;
   const total = sizeOf(c.shape);
 
-  const w = new KernelWriter(realized, root);
+  const w = new KernelWriter(realized, root, plan.inPlace);
   w.open("");
   w.line(`let lin = i32(gid.x + gid.y * nwg.x * ${WORKGROUP}u);`);
   w.line(`if (lin >= ${total}i) { return; }`);

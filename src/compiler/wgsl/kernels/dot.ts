@@ -81,7 +81,7 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   if (plan.reductions.length > 0 && tiling.variant !== "loop") tiling = LOOP_DOT_TILING;
   const { tm, tn, wx, wy } = tiling;
 
-  const w = new KernelWriter(realized, root);
+  const w = new KernelWriter(realized, root, plan.inPlace);
   w.open("");
   w.line(`let n0 = i32(gid.x) * ${tn}i;`);
   w.line(`let m0 = i32(gid.y) * ${tm}i;`);
@@ -228,7 +228,7 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
   const groupsM = Math.ceil(m / bm);
   const mFast = tiling.order === "mn";
 
-  const w = new KernelWriter(realized, plan.root);
+  const w = new KernelWriter(realized, plan.root, plan.inPlace);
   const extra: string[] = [];
   w.open("");
   w.line(`let lx = i32(lid3.x);`);

@@ -10,7 +10,7 @@ const WORKGROUP = 64;
 export function elementwiseKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
   const { root } = plan;
   const n = sizeOf(root.shape);
-  const w = new KernelWriter(realized, root);
+  const w = new KernelWriter(realized, root, plan.inPlace);
   w.open("");
   w.line(`let lin = i32(gid.x + gid.y * nwg.x * ${WORKGROUP}u);`);
   w.line(`if (lin >= ${n}i) { return; }`);

@@ -25,7 +25,7 @@ export function rowKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   let threads = 1;
   while (threads < inner && threads < maxThreads) threads *= 2;
 
-  const w = new KernelWriter(realized, root);
+  const w = new KernelWriter(realized, root, plan.inPlace);
   const scratchTypes = new Set<string>();
   w.open("");
   w.line(`let row = i32(wid.x + wid.y * nwg.x);`);
