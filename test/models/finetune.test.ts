@@ -15,6 +15,9 @@
  *     backbone attention, an LT-MHRA temporal conv, a global block's MLP, the head and the
  *     balance. Large tensors are checked on 6 random elements each (the element is a program
  *     input added to the rest of the tensor), small ones whole.
+ *   - fine-tuning from an official .pth (fixture A): a fresh 3-class head via `reinitialize`,
+ *     the frozen backbone keeps the file's values bit for bit while the head and global blocks
+ *     train.
  */
 import { describe, expect, it } from "vitest";
 import * as core from "../../src/dsl/core.js";
@@ -199,4 +202,43 @@ describe("classification objective: gradients against finite differences (f64)",
     expect(res.worst, res.where).toBeLessThanOrEqual(1);
     res.analytic.forEach((g, i) => expect(Math.max(...Array.from(g, Math.abs)), targets[i]!.key).toBeGreaterThan(1e-5));
   }, 120_000);
+});
+
+describe("fine-tuning from official weights (fixture A's weights.pth, the official code's format)", () => {
+  it("a new 3-class head over the loaded, frozen backbone: the backbone keeps the file's values, the head trains", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { fromOfficialArgs, loadWeights } = await import("../../src/models/uniformerv2/index.js");
+    const { Trainer } = await import("../../src/train/trainer.js");
+    const dir = new URL("../fixtures/uniformerv2/A/", import.meta.url).pathname;
+    const args = JSON.parse(readFileSync(`${dir}config.json`, "utf8")).constructor_args;
+    const official = fromOfficialArgs(args);
+    const config: UniFormerV2Config = { ...official, numClasses: 3 };
+    const fresh = initParams(config, Key.fromSeed(5));
+    const { params } = await loadWeights(config, `${dir}weights.pth`, { fallback: fresh, reinitialize: ["transformer.proj.2"] });
+    const loaded = flatFromTree(params);
+    const asIs = flatFromTree((await loadWeights(official, `${dir}weights.pth`)).params);
+    // Without `reinitialize` the file's head does not fit 3 classes: a clear error.
+    await expect(loadWeights(config, `${dir}weights.pth`)).rejects.toThrow(/"transformer\.proj\.2\.weight" has shape \[\d+, 64\], the config needs \[3, 64\]/);
+    expect(Array.from(data(loaded.get("transformer.proj.2.weight")!))).toEqual(Array.from(data(flatFromTree(fresh).get("transformer.proj.2.weight")!)));
+    expect(Array.from(data(loaded.get("conv1.weight")!))).toEqual(Array.from(data(asIs.get("conv1.weight")!)));
+
+    const groups = partitionParams(loaded, "frozen-backbone");
+    const trainer = Trainer.create({
+      objective: classificationObjective(config),
+      ...groups,
+      optimizer: { kind: "adamw" },
+      schedule: 1e-3,
+      key: Key.fromSeed(1),
+      backend: "cpu",
+    });
+    const batch = { videos: randomVideo(config, 2, 3), labels: core.constant(new Int32Array([0, 2]), [2], "int32") };
+    for (let i = 0; i < 2; i++) expect(Number.isFinite((await trainer.trainStep(batch)).loss)).toBe(true);
+    const after = await trainer.parameters();
+    for (const key of ["conv1.weight", "transformer.resblocks.0.attn.in_proj_weight", "transformer.resblocks.3.lmhra2.pos_embed.1.weight"]) {
+      expect(Array.from(data(after[key]!)), key).toEqual(Array.from(data(asIs.get(key)!)));
+    }
+    for (const key of ["transformer.proj.2.weight", "transformer.dec.1.mlp.c_fc.weight"]) {
+      expect(maxAbsDiff(data(after[key]!), data(loaded.get(key)!)), key).toBeGreaterThan(1e-6);
+    }
+  });
 });
