@@ -9,8 +9,13 @@
  * reported. wgtensor's kernels are also timed on the GPU with timestamp queries
  * (`WebGpuProgram.profile`). Outputs are cross-checked against wgtensor's.
  *
+ * The training-step case ("train", see train-step.ts) times one SGD step of an MLP per call,
+ * parameters resident on the device in each framework; its warm-up steps double as a check that
+ * the three compute the same loss trajectory from the same weights and batches.
+ *
  * Env: BENCH_BACKEND=vulkan|opengles (default vulkan, see peers.ts), BENCH_REPEATS (default 7),
- * BENCH_WARMUP (2), BENCH_ONLY (comma list of case ids: tiny,mm256,mm512,mm1024,ln,attn,copy),
+ * BENCH_WARMUP (2), BENCH_ONLY (comma list of case ids: tiny,mm256,mm512,mm1024,ln,attn,train,copy),
+ * BENCH_TRAIN_REPEATS (default 5), BENCH_TRAIN_WARMUP (3: the steps whose losses are compared),
  * BENCH_TUNE=1 (measure dot tilings with tuneDot first), BENCH_TILING='{"tm":…}' (force one).
  */
 import { backend, describeAdapter } from "./peers.js";
@@ -22,6 +27,7 @@ import { gpu } from "../src/runtime/webgpu/device.js";
 import { compileProgram } from "../src/runtime/webgpu/jit.js";
 import type { WebGpuProgram } from "../src/runtime/webgpu/program.js";
 import { DEFAULT_DOT_TILING, dotTilingFor, tuneDot, type DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
+import { jaxTrainer, MLP, MLP_STEP_FLOPS, tfTrainer, updateDifference, wgtensorStepProgram, wgtensorTrainer, type StepRunner } from "./train-step.js";
 
 type Jax = typeof import("@jax-js/jax");
 type Tf = typeof import("@tensorflow/tfjs-core");
@@ -29,6 +35,12 @@ type Tf = typeof import("@tensorflow/tfjs-core");
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const ONLY = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
+const TRAIN_REPEATS = Number(process.env.BENCH_TRAIN_REPEATS ?? 5);
+const TRAIN_WARMUP = Math.max(1, Number(process.env.BENCH_TRAIN_WARMUP ?? 3));
+/** Largest relative difference of the warm-up losses (vs wgtensor's) for a valid training comparison. */
+const LOSS_RTOL = 1e-3;
+/** Largest normwise difference of the parameter updates after the warm-up steps (train-step.ts updateDifference). */
+const UPDATE_RTOL = 1e-3;
 
 // ------------------------------------------------------------------ set-up
 
@@ -71,7 +83,8 @@ const adapterOf = {
 console.log(`Dawn backend ${backend}, one instance shared as navigator.gpu; node ${process.version}; ${ctx.device.features.has("timestamp-query") ? "timestamp queries available" : "no timestamp queries (no GPU kernel times)"}`);
 for (const [k, v] of Object.entries(adapterOf)) console.log(`  ${k.padEnd(9)} adapter: ${v}`);
 console.log(`wgtensor dot tiling: ${JSON.stringify(tiling)}${tiling === DEFAULT_DOT_TILING ? " (static default)" : ""}`);
-console.log(`timing: ${WARMUP} warm-up calls each, then median of ${REPEATS} rounds (frameworks interleaved), end to end = upload + run + readback\n`);
+console.log(`timing: ${WARMUP} warm-up calls each, then median of ${REPEATS} rounds (frameworks interleaved), end to end = upload + run + readback`);
+console.log(`training step: ${TRAIN_WARMUP} warm-up steps (their losses compared across frameworks), then median of ${TRAIN_REPEATS} rounds; a step = upload the batch, step, read the loss back\n`);
 
 // ------------------------------------------------------------------ helpers
 
@@ -102,6 +115,9 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 interface Runner {
   /** One end-to-end call; resolves to the output on the host. */
   readonly call: () => Promise<ArrayLike<number>>;
+  readonly dispose?: () => void;
+  /** Training case: host copies of the parameters (after the warm-up steps, untimed). */
+  readonly params?: () => Promise<Float32Array[]>;
 }
 
 type Framework = "wgtensor" | "jax-js" | "tfjs";
@@ -112,6 +128,8 @@ interface Result {
   readonly best?: number;
   readonly error?: string;
   readonly diff?: number;
+  /** Outputs of the warm-up calls (the training case compares its losses). */
+  readonly warm?: readonly (readonly number[])[];
 }
 
 interface Case {
@@ -122,17 +140,31 @@ interface Case {
   readonly runners: Partial<Record<Framework, () => Promise<Runner>>>;
   /** wgtensor's program, for GPU time from timestamp queries. */
   readonly program?: () => Promise<{ prog: WebGpuProgram; args: CpuArray[] }>;
+  /** Rounds and warm-up calls, when not BENCH_REPEATS / BENCH_WARMUP. */
+  readonly repeats?: number;
+  readonly warmup?: number;
+  /** A call is one training step: the rate column shows steps/s too, the warm-up losses are compared. */
+  readonly trainingStep?: boolean;
+  /** Per framework: how the case runs there, or what it cannot do (printed under Notes). */
+  readonly caveats?: Partial<Record<Framework, string>>;
 }
 
 interface Row {
   readonly c: Case;
   readonly results: Record<Framework, Result>;
   readonly kernel?: { ms: number; names: string };
+  /** Training case: max relative loss difference over the warm-up steps, per peer (vs wgtensor). */
+  readonly lossRel?: Partial<Record<Framework, number>>;
+  /** Training case: normwise difference of the parameter updates after the warm-up steps (updateDifference). */
+  readonly updateRel?: Partial<Record<Framework, number>>;
 }
 
 async function runCase(c: Case): Promise<Row> {
   const ready: Partial<Record<Framework, Runner>> = {};
   const results = {} as Record<Framework, Result>;
+  const warm: Partial<Record<Framework, number[][]>> = {};
+  const snapshot: Partial<Record<Framework, Float32Array[]>> = {};
+  const repeats = c.repeats ?? REPEATS;
   for (const f of FRAMEWORKS) {
     const make = c.runners[f];
     if (!make) {
@@ -141,14 +173,15 @@ async function runCase(c: Case): Promise<Row> {
     }
     try {
       const runner = await make();
-      for (let i = 0; i < WARMUP; i++) await runner.call();
+      for (let i = 0; i < (c.warmup ?? WARMUP); i++) (warm[f] ??= []).push(Array.from(await runner.call()));
+      if (runner.params) snapshot[f] = await runner.params();
       ready[f] = runner;
     } catch (error) {
       results[f] = { error: error instanceof Error ? error.message.split("\n")[0]! : String(error) };
     }
   }
   const samples: Record<string, number[]> = {};
-  for (let r = 0; r < REPEATS; r++) {
+  for (let r = 0; r < repeats; r++) {
     for (const f of FRAMEWORKS) {
       const runner = ready[f];
       if (!runner) continue;
@@ -162,7 +195,21 @@ async function runCase(c: Case): Promise<Row> {
     const runner = ready[f];
     if (!runner) continue;
     const out = f === "wgtensor" || !reference ? undefined : await runner.call();
-    results[f] = { ms: median(samples[f]!), best: Math.min(...samples[f]!), ...(out && reference ? { diff: maxDiff(reference, out) } : {}) };
+    results[f] = { ms: median(samples[f]!), best: Math.min(...samples[f]!), warm: warm[f]!, ...(out && reference ? { diff: maxDiff(reference, out) } : {}) };
+    runner.dispose?.();
+  }
+  let lossRel: Row["lossRel"];
+  let updateRel: Row["updateRel"];
+  if (c.trainingStep && ready.wgtensor && warm.wgtensor) {
+    lossRel = {};
+    updateRel = {};
+    for (const f of FRAMEWORKS) {
+      const [ours, theirs] = [warm.wgtensor, warm[f]];
+      if (f === "wgtensor" || !ready[f] || !theirs || theirs.length !== ours.length) continue;
+      lossRel[f] = Math.max(...theirs.map((o, i) => Math.abs(o[0]! - ours[i]![0]!) / Math.abs(ours[i]![0]!)));
+      if (Number.isNaN(lossRel[f])) lossRel[f] = Infinity;
+      if (snapshot.wgtensor && snapshot[f]) updateRel[f] = updateDifference(snapshot[f]!, snapshot.wgtensor);
+    }
   }
   let kernel: Row["kernel"];
   if (c.program) {
@@ -170,18 +217,24 @@ async function runCase(c: Case): Promise<Row> {
       const { prog, args } = await c.program();
       if (prog.ctx.device.features.has("timestamp-query")) {
         await prog.profile(args, 1);
-        const timings = await prog.profile(args, REPEATS);
+        const timings = await prog.profile(args, repeats);
         kernel = { ms: timings.reduce((s, t) => s + t.milliseconds, 0), names: timings.map((t) => `${t.name} ${t.milliseconds.toFixed(2)}ms`).join(", ") };
       }
     } catch (error) {
       kernel = { ms: NaN, names: `profile failed: ${error instanceof Error ? error.message : String(error)}` };
     }
   }
-  return { c, results, ...(kernel ? { kernel } : {}) };
+  return { c, results, ...(kernel ? { kernel } : {}), ...(lossRel ? { lossRel } : {}), ...(updateRel ? { updateRel } : {}) };
 }
 
 const rate = (c: Case, ms: number) =>
-  c.work.flops ? ` (${(c.work.flops / ms / 1e6).toFixed(2)} GFLOP/s)` : c.work.bytes ? ` (${(c.work.bytes / ms / 1e6).toFixed(2)} GB/s)` : "";
+  c.trainingStep
+    ? ` (${(1000 / ms).toFixed(2)} steps/s${c.work.flops ? `, ${(c.work.flops / ms / 1e6).toFixed(2)} GFLOP/s` : ""})`
+    : c.work.flops
+      ? ` (${(c.work.flops / ms / 1e6).toFixed(2)} GFLOP/s)`
+      : c.work.bytes
+        ? ` (${(c.work.bytes / ms / 1e6).toFixed(2)} GB/s)`
+        : "";
 
 // ------------------------------------------------------------------ wgtensor
 
@@ -369,6 +422,33 @@ function overheadCase(): Case {
   };
 }
 
+/** One SGD training step of an MLP (train-step.ts); a call = one step, loss read back. */
+function trainCase(): Case {
+  const asRunner = async (r: Promise<StepRunner>): Promise<Runner> => {
+    const s = await r;
+    return { call: async () => [await s.step()], params: s.params, ...(s.dispose ? { dispose: s.dispose } : {}) };
+  };
+  return {
+    id: "train",
+    title: `train step: MLP ${MLP.sizes.join("→")}, batch ${MLP.batch}, tanh, CE, SGD`,
+    work: { flops: MLP_STEP_FLOPS },
+    repeats: TRAIN_REPEATS,
+    warmup: TRAIN_WARMUP,
+    trainingStep: true,
+    caveats: {
+      wgtensor: "Trainer.trainStep also computes the global gradient norm and reads it back with the loss",
+      "jax-js": "jit(valueAndGrad + update); the new params stay on the device for the next call",
+      tfjs: "eager tf.train.sgd().minimize over tf.Variables (no graph compilation in TF.js); tfjs-core's gradient functions loaded by bench/tf-gradients.ts (its Node build registers none)",
+    },
+    program: () => wgtensorStepProgram(ctx, tiling),
+    runners: {
+      wgtensor: () => asRunner(wgtensorTrainer(ctx, tiling)),
+      ...(jax && { "jax-js": () => asRunner(jaxTrainer(jax!)) }),
+      ...(tf && { tfjs: () => asRunner(tfTrainer(tf!)) }),
+    },
+  };
+}
+
 // ------------------------------------------------------------------ the copy kernel (for scale)
 
 /** A plain vec4 copy kernel on wgtensor's device: GPU time from timestamp queries. */
@@ -435,7 +515,7 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 
 // ------------------------------------------------------------------ run
 
-const cases = [overheadCase(), matmulCase(256), matmulCase(512), matmulCase(1024), layerNormCase(), attentionCase()].filter((c) => !ONLY || ONLY.includes(c.id));
+const cases = [overheadCase(), matmulCase(256), matmulCase(512), matmulCase(1024), layerNormCase(), attentionCase(), trainCase()].filter((c) => !ONLY || ONLY.includes(c.id));
 const rows: Row[] = [];
 for (const c of cases) {
   process.stdout.write(`running ${c.title} …\n`);
@@ -474,6 +554,10 @@ for (const row of rows) {
   const parts = (["jax-js", "tfjs"] as const).map((p) => {
     const theirs = row.results[p].ms;
     if (ours === undefined || theirs === undefined) return `wgtensor/${p} n/a`;
+    const rel = row.lossRel?.[p];
+    if (rel !== undefined && !(rel <= LOSS_RTOL)) return `wgtensor/${p} INVALID (losses differ by ${rel.toExponential(1)} rel.)`;
+    const upd = row.updateRel?.[p];
+    if (upd !== undefined && !(upd <= UPDATE_RTOL)) return `wgtensor/${p} INVALID (parameter updates differ by ${upd.toExponential(1)} rel.)`;
     geo[p]!.push(theirs / ours);
     return `wgtensor/${p} ${(theirs / ours).toFixed(2)}x`;
   });
@@ -488,7 +572,26 @@ for (const row of rows) {
   for (const f of FRAMEWORKS) {
     const r = row.results[f];
     if (r.error) notes.push(`${f} not measured: ${r.error}`);
-    else if (r.ms !== undefined) notes.push(`${f} best ${r.best!.toFixed(2)} ms${r.diff !== undefined ? `, max |Δ| vs wgtensor ${r.diff.toExponential(1)}` : ""}`);
+    else if (r.ms !== undefined) notes.push(`${f} best ${r.best!.toFixed(2)} ms${r.diff !== undefined ? `, max |Δ| vs wgtensor ${r.diff.toExponential(1)}${row.c.trainingStep ? " (loss after the last step)" : ""}` : ""}`);
+    if (row.c.caveats?.[f]) notes.push(`${f}: ${row.c.caveats[f]}`);
+  }
+  if (row.c.trainingStep) {
+    const losses = FRAMEWORKS.filter((f) => row.results[f].warm).map((f) => `${f} ${row.results[f].warm!.map((o) => o[0]!.toPrecision(9)).join(", ")}`);
+    notes.push(`losses of the ${row.c.warmup ?? WARMUP} warm-up steps: ${losses.join("; ")}`);
+    if (row.lossRel) {
+      notes.push(
+        `max relative loss difference vs wgtensor: ${Object.entries(row.lossRel)
+          .map(([f, v]) => `${f} ${v.toExponential(1)}${v <= LOSS_RTOL ? "" : ` > ${LOSS_RTOL}: comparison INVALID`}`)
+          .join(", ")}`,
+      );
+    }
+    if (row.updateRel && Object.keys(row.updateRel).length > 0) {
+      notes.push(
+        `parameter updates after the warm-up steps, max|Δp − Δp_wgtensor| / max|Δp_wgtensor|: ${Object.entries(row.updateRel)
+          .map(([f, v]) => `${f} ${v.toExponential(1)}${v <= UPDATE_RTOL ? "" : ` > ${UPDATE_RTOL}: comparison INVALID`}`)
+          .join(", ")}`,
+      );
+    }
   }
   if (row.kernel) notes.push(`wgtensor kernels: ${row.kernel.names}`);
   console.log(`  ${row.c.title}: ${notes.join("; ")}`);
