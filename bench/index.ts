@@ -18,6 +18,7 @@
  * BENCH_TRAIN_REPEATS (default 5), BENCH_TRAIN_WARMUP (3: the steps whose losses are compared),
  * BENCH_TUNE=1 (measure dot tilings with tuneDot first), BENCH_TILING='{"tm":…}' (force one).
  */
+import { randomData } from "./random-data.js";
 import { backend, describeAdapter } from "./peers.js";
 import { fromFlat, materialize, type CpuArray } from "../src/runtime/cpu/array.js";
 import * as core from "../src/dsl/core.js";
@@ -88,17 +89,6 @@ console.log(`training step: ${TRAIN_WARMUP} warm-up steps (their losses compared
 
 // ------------------------------------------------------------------ helpers
 
-function randomData(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (((s >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
-}
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -29,6 +29,7 @@ import { realize } from "../src/dsl/realize.js";
 import { Key } from "../src/runtime/random/threefry.js";
 import type { GpuContext } from "../src/runtime/webgpu/device.js";
 import { compileProgram } from "../src/runtime/webgpu/jit.js";
+import { randomData } from "./random-data.js";
 import type { WebGpuProgram } from "../src/runtime/webgpu/program.js";
 import type { DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
 import { initOptimizer, makeStep, Trainer, type Named } from "../src/train/trainer.js";
@@ -48,17 +49,6 @@ export const MLP_STEP_FLOPS = (() => {
   return f;
 })();
 
-function uniform(n: number, seed: number, bound: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (((s >>> 0) / 4294967296) * 2 - 1) * bound;
-  }
-  return out;
-}
 
 interface HostData {
   /** w0, b0, w1, b1, … ([in, out] and [out]) in this order. */
@@ -74,13 +64,13 @@ export function hostData(): HostData {
   const params: HostData["params"][number][] = [];
   for (let l = 0; l < LAYERS; l++) {
     const [i, o] = [MLP.sizes[l]!, MLP.sizes[l + 1]!];
-    params.push({ name: `w${l}`, shape: [i, o], data: uniform(i * o, 100 + 2 * l, 1 / Math.sqrt(i)) });
-    params.push({ name: `b${l}`, shape: [o], data: uniform(o, 101 + 2 * l, 1 / Math.sqrt(i)) });
+    params.push({ name: `w${l}`, shape: [i, o], data: randomData(i * o, 100 + 2 * l, 1 / Math.sqrt(i)) });
+    params.push({ name: `b${l}`, shape: [o], data: randomData(o, 101 + 2 * l, 1 / Math.sqrt(i)) });
   }
   const d = MLP.sizes[0]!;
-  const teacher = uniform(d * CLASSES, 7, 1);
+  const teacher = randomData(d * CLASSES, 7, 1);
   const batches = Array.from({ length: MLP.batches }, (_, b) => {
-    const x = uniform(MLP.batch * d, 1000 + b, 1);
+    const x = randomData(MLP.batch * d, 1000 + b, 1);
     const labels = new Int32Array(MLP.batch);
     for (let r = 0; r < MLP.batch; r++) {
       let best = -Infinity;

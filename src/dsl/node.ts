@@ -28,13 +28,16 @@ export class Node<K extends OpName = OpName> {
   }
 }
 
-/** Nodes reachable from `roots`, inputs before users. Iterative, so deep graphs are fine. */
-export function topoSort(roots: readonly Node[]): Node[] {
+/**
+ * Nodes reachable from `roots`, inputs before users. Iterative, so deep graphs are fine.
+ * With `inside`, only through (and only) nodes that pass it.
+ */
+export function topoSort(roots: readonly Node[], inside: (n: Node) => boolean = () => true): Node[] {
   const order: Node[] = [];
   const seen = new Set<Node>();
   const stack: [Node, number][] = [];
   for (const root of roots) {
-    if (seen.has(root)) continue;
+    if (seen.has(root) || !inside(root)) continue;
     seen.add(root);
     stack.push([root, 0]);
     while (stack.length > 0) {
@@ -43,7 +46,7 @@ export function topoSort(roots: readonly Node[]): Node[] {
       if (i < node.inputs.length) {
         top[1] = i + 1;
         const child = node.inputs[i]!;
-        if (!seen.has(child)) {
+        if (!seen.has(child) && inside(child)) {
           seen.add(child);
           stack.push([child, 0]);
         }

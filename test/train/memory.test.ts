@@ -32,7 +32,10 @@ describe("trainingStepMemory (tiny UniFormerV2)", () => {
     expect(plain.inputs.frozen).toBe(0);
     // videos [B, T, H, W, 3] f32, labels [B] i32, the learning rate and the int32 [2] key.
     expect(plain.inputs.batch).toBe(4 * (batch * config.frames * config.inputResolution ** 2 * 3 + batch + 1 + 2));
-    expect(plain.pool.carryOut).toBe(plain.inputs.trainable + plain.inputs.buffers + plain.inputs.optimizer);
+    // The new carry is written over the inputs (donated) or computed into the pool and copied.
+    expect(plain.pool.carryOut + plain.carryInPlace.bytes).toBe(plain.inputs.trainable + plain.inputs.buffers + plain.inputs.optimizer);
+    // Every AdamW update is elementwise: all of it in place, none of it pooled.
+    expect(plain.carryInPlace.bytes).toBe(plain.inputs.trainable + plain.inputs.buffers + plain.inputs.optimizer);
   });
 
   it("checkpointing the blocks lowers the pooled bytes (the same inputs)", () => {

@@ -12,7 +12,7 @@
  * on the arguments (dropout keys and masks, parameter views) are shared by the copy, so the
  * recomputation draws the very same masks.
  */
-import { Node } from "../../dsl/node.js";
+import { Node, topoSort } from "../../dsl/node.js";
 
 export interface Region {
   readonly args: ReadonlySet<Node>;
@@ -33,7 +33,7 @@ export function regionOf(node: Node): Region | undefined {
 export function markRegion(args: readonly Node[], outputs: readonly Node[], firstId: number): void {
   const region: Region = { args: new Set(args) };
   const body = new Set<Node>();
-  for (const n of postOrder(outputs, (m) => m.id >= firstId)) {
+  for (const n of topoSort(outputs, (m) => m.id >= firstId)) {
     if (n.inputs.some((i) => region.args.has(i) || body.has(i))) body.add(n);
   }
   for (const n of body) regions.set(n, region);
@@ -58,7 +58,7 @@ export function cloneRegion(region: Region, roots: readonly Node[], after: Node)
     return b;
   };
   const order: Node[] = [];
-  for (const n of postOrder(roots, (m) => regions.get(m) === region)) {
+  for (const n of topoSort(roots, (m) => regions.get(m) === region)) {
     const inputs = n.inputs.map((i) => copyOf.get(i) ?? (region.args.has(i) ? barrierOf(i) : i));
     const copy = new Node(n.op, n.params, inputs, n.shape, n.dtype);
     copyOf.set(n, copy);
@@ -67,30 +67,3 @@ export function cloneRegion(region: Region, roots: readonly Node[], after: Node)
   return { order, copyOf, argOf };
 }
 
-/** Nodes reachable from `roots` through nodes passing `inside` (only those), inputs first. */
-function postOrder(roots: readonly Node[], inside: (n: Node) => boolean): Node[] {
-  const order: Node[] = [];
-  const seen = new Set<Node>();
-  const stack: [Node, number][] = [];
-  for (const root of roots) {
-    if (seen.has(root) || !inside(root)) continue;
-    seen.add(root);
-    stack.push([root, 0]);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const [node, i] = top;
-      if (i < node.inputs.length) {
-        top[1] = i + 1;
-        const child = node.inputs[i]!;
-        if (!seen.has(child) && inside(child)) {
-          seen.add(child);
-          stack.push([child, 0]);
-        }
-      } else {
-        stack.pop();
-        order.push(node);
-      }
-    }
-  }
-  return order;
-}
