@@ -18,7 +18,7 @@ import { flatFromTree, treeFromFlat } from "../models/uniformerv2/params.js";
 import { uniformerv2 } from "../models/uniformerv2/model.js";
 import { classificationObjective, partitionParams, perFrameLogits, perFrameParams, type FineTuneMode } from "../models/uniformerv2/finetune.js";
 import { loader, makeDataset, type Batch, type Clip, type MotionTaskOptions } from "./data/synthetic-motion.js";
-import { Trainer, type OptimizerSpec, type StepReport, type TrainerState } from "./trainer.js";
+import { Trainer, TrainerError, type OptimizerSpec, type StepReport, type TrainerState } from "./trainer.js";
 
 /** 8 frames of 32×32: a square of 8 px moving 2 px a frame. */
 export const MOTION_TASK: MotionTaskOptions = { frames: 8, size: 32 };
@@ -140,6 +140,9 @@ export async function trainMotion(o: MotionTrainOptions, trainer: Trainer): Prom
     }
     const b = epochBatches[trainer.step % perEpoch]!;
     const report = await trainer.trainStep(batchArrays(b, task));
+    if (!Number.isFinite(report.loss)) {
+      throw new TrainerError(`the loss is ${report.loss} at step ${report.step} (learning rate ${report.lr.toPrecision(3)}): training diverged; lower the learning rate`);
+    }
     const predicted = argmaxRows(materialize(report.outputs.logits!), classes);
     const accuracy = predicted.filter((p, i) => p === b.labels[i]).length / b.size;
     await o.onStep?.(report, accuracy, trainer);

@@ -64,6 +64,10 @@ describe("wgtensor train --task synthetic-motion", () => {
     expect(existsSync(weights)).toBe(true);
     await expect(run(["--backend", "cpu", "--resume", weights])).rejects.toThrow(/not a wgtensor training checkpoint/);
     await expect(run(["--backend", "cpu", "--steps", "1", "--batch", "64", "--train-clips", "8", "--out", path.join(tmp.dir, "big")])).rejects.toThrow(/batch 64 is larger than the 8 training clips/);
+    // A learning rate of a million blows the weights up: the run stops at the first non-finite loss.
+    await expect(run(["--backend", "cpu", "--steps", "6", "--batch", "4", "--train-clips", "8", "--test-clips", "4", "--no-baseline", "--lr", "1000000", "--out", path.join(tmp.dir, "nan")])).rejects.toThrow(
+      /the loss is (NaN|Infinity) at step \d \(learning rate [\d.e+]+\): training diverged/,
+    );
   });
 
   test("README Training example: create, step, checkpoint, resume (CPU backend)", async () => {
