@@ -12,13 +12,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { registry } from "../dsl/ops/registry.js";
 import { compileGraph } from "../compiler/compile.js";
-import { trace } from "../dsl/transforms.js";
 import { fromFlat } from "../runtime/cpu/array.js";
 import { sizeOf } from "../runtime/cpu/view.js";
 import { gpu, NoAdapterError, type GpuContext } from "../runtime/webgpu/device.js";
 import { compileProgram } from "../runtime/webgpu/jit.js";
 import { runDemo } from "./demo.js";
-import { WORKLOADS, workload } from "./workloads.js";
+import { WORKLOADS, workload, workloadProgram } from "./workloads.js";
 import { forward } from "./uniformerv2.js";
 import { classifyCommand } from "./classify.js";
 import { trainCommand, TRAIN_USAGE } from "./train.js";
@@ -123,13 +122,14 @@ export async function main(argv: readonly string[], log: (line: string) => void 
       const w = workload(args[0] ?? "matmul");
       const ctx = await tryGpu(log, ["timestamp-query"]);
       if (!ctx) return 1;
-      const program = trace((...xs) => w.fn(...xs), w.specs);
+      const program = workloadProgram(w);
       const compiled = await compileProgram(program, { context: ctx });
-      const inputs = w.specs.map((s, i) => {
-        const n = sizeOf(s.shape as number[]);
-        const data = new Float32Array(n);
-        for (let k = 0; k < n; k++) data[k] = Math.sin(k * 0.37 + i) * 0.5;
-        return fromFlat(data, "float32", s.shape as number[]);
+      // Smooth values for floats; small non-negative ones for integers (labels, keys).
+      const inputs = program.inputs.map((node, i) => {
+        const n = sizeOf(node.shape);
+        const data = node.dtype === "int32" ? new Int32Array(n) : new Float32Array(n);
+        for (let k = 0; k < n; k++) data[k] = node.dtype === "int32" ? k % 4 : Math.sin(k * 0.37 + i) * 0.5;
+        return fromFlat(data, node.dtype, node.shape);
       });
       await compiled.run(inputs);
       const timings = await compiled.profile(inputs, option(args, "--repeats", 5));
@@ -149,7 +149,7 @@ export async function main(argv: readonly string[], log: (line: string) => void 
       const w = workload(args[0] ?? "block:2,16,64,4");
       const dir = text(args, "--emit-wgsl");
       if (!dir) throw new Error("compile: --emit-wgsl DIR is required");
-      const program = trace((...xs) => w.fn(...xs), w.specs);
+      const program = workloadProgram(w);
       const graph = compileGraph(program.outputs, { maxStorageBuffers: 8 });
       mkdirSync(dir, { recursive: true });
       for (const k of graph.kernels) writeFileSync(path.join(dir, `${k.name}.wgsl`), k.wgsl);

@@ -1,22 +1,39 @@
 /**
  * @file Named workloads for `wgtensor profile` and `wgtensor compile`: small programs whose
  * kernels are worth looking at (a matmul, a layerNorm, a copy for scale, attention, a whole
- * transformer block). Each is a traced function with its input specs.
+ * transformer block, the main job's training step): a function with its input specs, or a
+ * program traced by other means.
  */
 import * as core from "../dsl/core.js";
 import * as nn from "../dsl/nn/index.js";
 import type { AnyTensor } from "../dsl/tensor.js";
-import { spec, type Spec } from "../dsl/transforms.js";
+import { spec, trace, type Program, type Spec } from "../dsl/transforms.js";
+import { traceTrainingStep } from "../train/memory.js";
+import { MOTION_CONFIG } from "../train/motion.js";
 import { Key } from "../runtime/random/threefry.js";
 import { normal } from "../dsl/api/creation.js";
 import { realize } from "../dsl/realize.js";
 import { bind } from "../dsl/bind.js";
 
-export interface Workload {
+/** A function and its input specs, traced by `workloadProgram`. */
+export interface FunctionWorkload {
   readonly name: string;
   readonly describe: string;
   readonly specs: readonly Spec[];
   readonly fn: (...xs: AnyTensor[]) => AnyTensor;
+}
+
+/** A program traced by other means (a training step, with pytrees of inputs and outputs). */
+export interface ProgramWorkload {
+  readonly name: string;
+  readonly describe: string;
+  readonly program: Program;
+}
+
+export type Workload = FunctionWorkload | ProgramWorkload;
+
+export function workloadProgram(w: Workload): Program {
+  return "program" in w ? w.program : trace((...xs: AnyTensor[]) => w.fn(...xs), w.specs as never);
 }
 
 const int = (text: string | undefined, fallback: number, what: string): number => {
@@ -93,6 +110,14 @@ export const WORKLOADS: Record<string, { readonly usage: string; readonly make: 
           return core.add(hid, nn.linear(nn.quickGelu(nn.linear(nn.layerNorm(hid, p.ln2), p.fc1)), p.fc2));
         },
       };
+    },
+  },
+  "train-step": {
+    usage: "train-step[:B] (the main job's UniFormerV2 training step: loss, gradient, AdamW; batch B, default 16)",
+    make: ([b]) => {
+      const batch = int(b, 16, "B");
+      const { program } = traceTrainingStep(MOTION_CONFIG, { batch });
+      return { name: `train step, batch ${batch}`, describe: "tiny UniFormerV2 on 8×32² clips: forward, cross-entropy, gradient, clipping, AdamW", program };
     },
   },
 };

@@ -19,13 +19,13 @@
  */
 import * as core from "../dsl/core.js";
 import type { Node } from "../dsl/node.js";
-import { traceArgs } from "../dsl/transforms.js";
+import { traceArgs, type Program } from "../dsl/transforms.js";
 import { flatten } from "../dsl/tree.js";
 import { bytesOf, compileGraph, type CompileOptions } from "../compiler/compile.js";
 import type { Value } from "../compiler/memory.js";
 import { validateConfig, type UniFormerV2Config } from "../models/uniformerv2/config.js";
 import { paramSpecs } from "../models/uniformerv2/params.js";
-import { classificationObjective, partitionParams, type FineTuneMode } from "../models/uniformerv2/finetune.js";
+import { classificationObjective, partitionParams, type FineTuneMode, type ParamGroups } from "../models/uniformerv2/finetune.js";
 import { initOptimizer, makeStep, type Named, type OptimizerSpec } from "./trainer.js";
 
 /** Which compile defaults of `compileProgram` (runtime/webgpu/jit.ts) to use. */
@@ -75,9 +75,20 @@ const bufferBytes = (node: Node) => Math.ceil(bytesOf(node) / 4) * 4;
 const sum = (nodes: readonly Node[]) => nodes.reduce((n, node) => n + bufferBytes(node), 0);
 const count = (t: Named) => Object.values(t).reduce((n, x) => n + x.size, 0);
 
-export function trainingStepMemory(config: UniFormerV2Config, o: StepMemoryOptions): StepMemory {
+export interface TracedStep {
+  readonly program: Program;
+  /** Program inputs 0 … carryCount − 1 are the carry (trainable, buffers, optimizer slots). */
+  readonly carryCount: number;
+  readonly groups: ParamGroups;
+  readonly carry: { readonly trainable: Named; readonly buffers: Named; readonly optimizer: Named };
+}
+
+/**
+ * A UniFormerV2 training step traced exactly as the Trainer traces it (`makeStep`), on
+ * shape-only placeholders: inputs are carry, frozen, batch {videos, labels}, lr, key.
+ */
+export function traceTrainingStep(config: UniFormerV2Config, o: Pick<StepMemoryOptions, "batch" | "mode" | "checkpointBlocks" | "optimizer" | "maxGradNorm">): TracedStep {
   validateConfig(config);
-  const started = performance.now();
   // Shapes only: fills stand for every value (traceArgs turns each leaf into a placeholder).
   const flat = new Map(paramSpecs(config).map((s) => [s.key, core.full(s.shape as number[], 0)] as const));
   const groups = partitionParams(flat, o.mode ?? "all");
@@ -89,10 +100,16 @@ export function trainingStepMemory(config: UniFormerV2Config, o: StepMemoryOptio
   const { leaves, def } = flatten(args);
   const step = makeStep({ objective: classificationObjective(config, { labelSmoothing: 0.1, checkpointBlocks: o.checkpointBlocks ?? false }), optimizer, maxGradNorm: o.maxGradNorm ?? 1 }, groups.trainable);
   const program = traceArgs((...a: typeof args) => step(...a), leaves, def);
+  const carryCount = [carry.trainable, carry.buffers, carry.optimizer].reduce((n, t) => n + flatten(t).def.count, 0);
+  return { program, carryCount, groups, carry };
+}
+
+export function trainingStepMemory(config: UniFormerV2Config, o: StepMemoryOptions): StepMemory {
+  const started = performance.now();
+  const { program, carryCount: nCarry, groups, carry } = traceTrainingStep(config, o);
   const traced = performance.now();
 
   const software = o.adapter === "software";
-  const nCarry = [carry.trainable, carry.buffers, carry.optimizer].reduce((n, t) => n + flatten(t).def.count, 0);
   const options: CompileOptions = {
     // As the Trainer compiles: the new carry may be written over the old where safe.
     donate: new Map(program.inputs.slice(0, nCarry).map((input, i) => [i, input] as const)),

@@ -4,7 +4,7 @@
  * finished run (no more steps, the same held-out result), and clear errors for bad options.
  * The README's Training example runs as written (CPU backend) in the last test.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.js";
@@ -68,6 +68,15 @@ describe("wgtensor train --task synthetic-motion", () => {
     await expect(run(["--backend", "cpu", "--steps", "6", "--batch", "4", "--train-clips", "8", "--test-clips", "4", "--no-baseline", "--lr", "1000000", "--out", path.join(tmp.dir, "nan")])).rejects.toThrow(
       /the loss is (NaN|Infinity) at step \d \(learning rate [\d.e+]+\): training diverged/,
     );
+  });
+
+  test("the training step is a workload: compile train-step --emit-wgsl writes its kernels", async () => {
+    const dir = path.join(tmp.dir, "wgsl");
+    const lines: string[] = [];
+    expect(await main(["compile", "train-step:2", "--emit-wgsl", dir], (l) => lines.push(l))).toBe(0);
+    const written = Number(/(\d+) kernel\(s\) written/.exec(lines.join("\n"))?.[1]);
+    expect(written).toBeGreaterThan(100);
+    expect(readdirSync(dir).length).toBe(written);
   });
 
   test("README Training example: create, step, checkpoint, resume (CPU backend)", async () => {

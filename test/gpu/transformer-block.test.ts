@@ -5,12 +5,12 @@
  * 4C = 256 terms, compared with f64-accumulated CPU results; observed ~2e-6).
  */
 import { describe, expect, it } from "vitest";
-import { workload } from "../../src/cli/workloads.js";
+import { workload, type FunctionWorkload } from "../../src/cli/workloads.js";
 import { compileGraph } from "../../src/compiler/compile.js";
 import { trace } from "../../src/dsl/transforms.js";
 import { describeGpu, expectCpuGpuClose, randomTensor } from "./harness.js";
 
-const block = workload("block:2,13,64,4");
+const block = workload("block:2,13,64,4") as FunctionWorkload;
 
 describe("transformer block: dispatch count (compile only)", () => {
   const program = trace((...xs) => block.fn(...xs), block.specs);
