@@ -15,13 +15,12 @@
  * frame alone, the frames' CLS tokens are averaged and the head classifies the mean (TSN-style,
  * CLIP's video baseline). No DPE and no global blocks, so nothing sees the order of frames.
  */
-import * as core from "../../dsl/core.js";
 import * as nn from "../../dsl/nn/index.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
 import { checkpoint } from "../../dsl/transforms.js";
 import type { Named, Objective } from "../../train/trainer.js";
 import { geometry, validateConfig, type UniFormerV2Config } from "./config.js";
-import { checkVideo, stem, uniformerv2 } from "./model.js";
+import { checkVideo, classify, meanFrameCls, stem, uniformerv2 } from "./model.js";
 import { localBlock } from "./blocks.js";
 import { treeFromFlat, type UniFormerV2Params } from "./params.js";
 import { TrainContext, linspace, type TrainingOptions } from "./training.js";
@@ -81,11 +80,7 @@ export function perFrameLogits(params: UniFormerV2Params, video: AnyTensor, conf
       localBlock(input, block, { heads: c.heads, grid: geometry(c).grid, kernelSize: c.kernelSize, dropPath: dpr[i]!, ...(train ? { train } : {}) }).x;
     x = recompute ? checkpoint(run)(x) : run(x);
   }
-  const [n, , , d] = x.shape as [number, number, number, number];
-  const meanCls = core.mean(core.reshape(core.sliceAxis(x, 2, 0, 1), [n, -1, d]), 1);
-  const [ln, , head] = params.transformer.proj;
-  const normed = nn.layerNorm(meanCls, ln);
-  return nn.linear(train ? train.dropout(normed, c.clsDropout) : normed, head);
+  return classify(meanFrameCls(x), params, c, train);
 }
 
 export interface ObjectiveOptions {

@@ -130,19 +130,29 @@ export function uniformerv2(params: UniFormerV2Params, video: AnyTensor, c: UniF
   let fused = f;
   if (!c.frozen) {
     const alpha = core.sigmoid(T.balance!);
-    const meanCls = core.mean(core.reshape(core.sliceAxis(x, 2, 0, 1), [n, -1, d]), 1);
-    fused = core.add(core.mul(core.sub(1, alpha), f), core.mul(alpha, meanCls));
+    fused = core.add(core.mul(core.sub(1, alpha), f), core.mul(alpha, meanFrameCls(x)));
   }
   keep("fused", fused);
-  const [ln, , head] = T.proj;
-  const normed = nn.layerNorm(fused, ln);
-  const logits = nn.linear(train ? train.dropout(normed, c.clsDropout) : normed, head);
+  const logits = classify(fused, params, c, train);
   keep("logits", logits);
   return {
     logits,
     ...(options.intermediates ? { intermediates: record } : {}),
     ...(train ? { bnState: train.bnState } : {}),
   };
+}
+
+/** The frames' CLS tokens of X [N, T, L, C], averaged over time: [N, C]. */
+export function meanFrameCls(x: AnyTensor): AnyTensor {
+  const [n, , , d] = x.shape as [number, number, number, number];
+  return core.mean(core.reshape(core.sliceAxis(x, 2, 0, 1), [n, -1, d]), 1);
+}
+
+/** The head: logits = Linear(Dropout(LN(z))), dropout in training only. */
+export function classify(z: AnyTensor, params: UniFormerV2Params, c: UniFormerV2Config, train?: TrainContext): AnyTensor {
+  const [ln, , head] = params.transformer.proj;
+  const normed = nn.layerNorm(z, ln);
+  return nn.linear(train ? train.dropout(normed, c.clsDropout) : normed, head);
 }
 
 /**
