@@ -9,6 +9,7 @@
 import * as core from "../dsl/core.js";
 import * as nn from "../dsl/nn/index.js";
 import { realize } from "../dsl/realize.js";
+import { jit } from "../dsl/transforms.js";
 import type { AnyTensor } from "../dsl/tensor.js";
 import { fromFlat, materialize, type CpuArray } from "../runtime/cpu/array.js";
 import { Key } from "../runtime/random/threefry.js";
@@ -173,9 +174,10 @@ export async function evaluateMotion(
     const logits = o.perFrame ? perFrameLogits(tree, videos, config) : uniformerv2(tree, videos, config).logits;
     return nn.softmax(logits, -1);
   };
+  // One traced program for every chunk (each backend caches it per input signature).
   const { gpuJit } = await import("../runtime/webgpu/jit.js");
-  const { jit } = await import("../dsl/transforms.js");
-  const run = o.backend === "webgpu" ? gpuJit(forward) : async (...a: Parameters<typeof forward>) => jit(forward)(...a);
+  const onCpu = jit(forward);
+  const run = o.backend === "webgpu" ? gpuJit(forward) : async (...a: Parameters<typeof forward>) => onCpu(...a);
   const record = Object.fromEntries(params);
   const chunk = Math.min(o.chunk ?? 64, clips.length);
   const clipSize = task.frames * task.size * task.size * 3;
