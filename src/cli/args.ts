@@ -18,7 +18,7 @@ export function count(args: readonly string[], name: string, fallback: number, m
   const v = text(args, name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}, got "${v}"`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs ${min === 0 ? "a non-negative integer" : `an integer ≥ ${min}`}, got "${v}"`);
   return n;
 }
 

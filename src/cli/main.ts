@@ -21,7 +21,7 @@ import { WORKLOADS, workload, workloadProgram } from "./workloads.js";
 import { forward } from "./uniformerv2.js";
 import { classifyCommand } from "./classify.js";
 import { trainCommand, TRAIN_USAGE } from "./train.js";
-import { chooseBackend, text } from "./args.js";
+import { chooseBackend, count, text } from "./args.js";
 import { memoryCommand, MEMORY_USAGE } from "./memory.js";
 
 const FORWARD_USAGE = `usage: wgtensor uniformerv2 forward --config CONFIG --weights W --input INPUT --out OUT [options]
@@ -65,14 +65,6 @@ workloads: ${Object.values(WORKLOADS)
   .map((w) => w.usage)
   .join("\n           ")}`;
 
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} needs a non-negative integer, got "${args[i + 1] ?? ""}"`);
-  return value;
-}
-
 /** The shared device, or undefined with the reason printed on one line. */
 async function tryGpu(log: (l: string) => void, features: readonly string[] = []): Promise<GpuContext | undefined> {
   try {
@@ -91,7 +83,7 @@ export async function main(argv: readonly string[], log: (line: string) => void 
     case "demo": {
       const backend = await chooseBackend(args, hasGpu, () => log("wgtensor: falling back to the CPU interpreter"));
       if (!backend) return 1;
-      await runDemo({ steps: option(args, "--steps", 300), seed: option(args, "--seed", 0), log, backend });
+      await runDemo({ steps: count(args, "--steps", 300), seed: count(args, "--seed", 0), log, backend });
       return 0;
     }
     case "train": {
@@ -132,7 +124,7 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         return fromFlat(data, node.dtype, node.shape);
       });
       await compiled.run(inputs);
-      const timings = await compiled.profile(inputs, option(args, "--repeats", 5));
+      const timings = await compiled.profile(inputs, count(args, "--repeats", 5));
       log(`${w.name}: ${w.describe}; ${timings.length} kernel(s) on ${ctx.info.description || ctx.info.vendor}`);
       log(`${"kernel".padEnd(22)} ${"kind".padEnd(11)} ${"ms".padStart(9)} ${"GFLOP/s".padStart(9)} ${"GB/s".padStart(8)}`);
       let total = 0;
@@ -141,7 +133,7 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         const gflops = t.flops > 0 ? (t.flops / t.milliseconds / 1e6).toFixed(2) : "-";
         log(`${t.name.padEnd(22)} ${t.kind.padEnd(11)} ${t.milliseconds.toFixed(3).padStart(9)} ${gflops.padStart(9)} ${(t.bytes / t.milliseconds / 1e6).toFixed(2).padStart(8)}`);
       }
-      log(`total ${total.toFixed(3)} ms (median of ${option(args, "--repeats", 5)} runs per kernel; GB/s counts each buffer a kernel binds once)`);
+      log(`total ${total.toFixed(3)} ms (median of ${count(args, "--repeats", 5)} runs per kernel; GB/s counts each buffer a kernel binds once)`);
       compiled.dispose();
       return 0;
     }
