@@ -207,7 +207,8 @@ function donated(
     aliases.set(out, input);
     taken.add(input);
   }
-  const values = chosen.values.filter((v) => ![...aliases.keys()].some((n) => n.id === v.id));
+  const aliased = new Set([...aliases.keys()].map((n) => n.id));
+  const values = chosen.values.filter((v) => !aliased.has(v.id));
   // A writer that also reads the input reads it through its output binding.
   const kernels = chosen.kernels.map((k) => {
     const input = aliases.get(k.plan.root);

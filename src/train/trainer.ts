@@ -18,6 +18,7 @@ import type { AnyTensor } from "../dsl/tensor.js";
 import { Tensor } from "../dsl/tensor.js";
 import * as core from "../dsl/core.js";
 import { realize } from "../dsl/realize.js";
+import { bind } from "../dsl/bind.js";
 import { traceArgs, valueAndGradWithAux, type Program } from "../dsl/transforms.js";
 import { flatten } from "../dsl/tree.js";
 import { fromFlat, materialize, type CpuArray } from "../runtime/cpu/array.js";
@@ -153,7 +154,7 @@ export function makeStep(o: Pick<TrainerOptions, "objective" | "optimizer" | "ma
   };
 }
 
-const asTensor = (v: CpuArray): AnyTensor => core.constant(materialize(v), v.view.shape, v.dtype);
+const asTensor = (v: CpuArray): AnyTensor => bind("constant", [], { value: v });
 const scalar = (x: number): CpuArray => fromFlat(new Float32Array([x]), "float32", []);
 const keyArray = (k: Key): CpuArray => fromFlat(new Int32Array([k.k0 | 0, k.k1 | 0]), "int32", [2]);
 const toCpu = (t: AnyTensor | CpuArray): CpuArray => (t instanceof Tensor ? realize(t) : t);
