@@ -10,7 +10,7 @@ import path from "node:path";
 import type { AnyTensor } from "../dsl/tensor.js";
 import { flatFromTree, treeFromFlat } from "../models/uniformerv2/params.js";
 import { loadWeights, saveWeights } from "../models/uniformerv2/weights.js";
-import { FINE_TUNE_MODES, type FineTuneMode } from "../models/uniformerv2/finetune.js";
+import { FINE_TUNE_MODES, isBuffer, type FineTuneMode } from "../models/uniformerv2/finetune.js";
 import { paramSpecs } from "../models/uniformerv2/params.js";
 import { DIRECTIONS } from "../train/data/synthetic-motion.js";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.js";
@@ -184,7 +184,7 @@ export async function trainCommand(
   const checkpointPath = path.join(out, "checkpoint.safetensors");
 
   const data = motionData(settings.seed, settings.trainClips, settings.testClips);
-  const parameters = paramSpecs(MOTION_CONFIG).filter((p) => !p.key.includes("running_")).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  const parameters = paramSpecs(MOTION_CONFIG).filter((p) => !isBuffer(p.key)).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
   const c = MOTION_CONFIG;
   log(`task: synthetic motion — a square moves ${DIRECTIONS.join(", ")} across ${MOTION_TASK.frames} frames of ${MOTION_TASK.size}×${MOTION_TASK.size}; no single frame tells which`);
   log(`data: ${data.train.length} training clips (shuffled, flipped with their labels, brightness-jittered), ${data.test.length} held-out clips`);

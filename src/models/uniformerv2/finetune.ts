@@ -28,7 +28,8 @@ import { TrainContext, linspace, type TrainingOptions } from "./training.js";
 export type FineTuneMode = "all" | "frozen-backbone";
 export const FINE_TUNE_MODES: readonly FineTuneMode[] = ["all", "frozen-backbone"];
 
-const isBuffer = (key: string) => key.endsWith(".running_mean") || key.endsWith(".running_var");
+/** BatchNorm running statistics: state a step replaces, not a parameter it trains. */
+export const isBuffer = (key: string) => key.endsWith(".running_mean") || key.endsWith(".running_var");
 /** The temporal aggregation on top of the backbone: global blocks, DPE, queries, fusion, head. */
 const isGlobalOrHead = (key: string) => /^transformer\.(dpe|dec|proj|temporal_cls_token|balance|extra_queries|fusion_proj)\b/.test(key);
 /** Keys the per-frame baseline reads (no LT-MHRA, DPE, global blocks or balance). */
