@@ -1,6 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  resolve: {
+    // The package's `imports` map points `#platform` at the built files; tests run the sources.
+    alias: { "#platform": fileURLToPath(new URL("./src/platform/node.ts", import.meta.url)) },
+  },
   test: {
     include: ["test/**/*.test.ts"],
     typecheck: {

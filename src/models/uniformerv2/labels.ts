@@ -4,7 +4,7 @@
  * classes: "abseiling" = 0 … "zumba" = 399). `readLabels` reads a replacement list (one name per
  * line) for other checkpoints (Something-Something V2's 174 classes, a fine-tuned model, …).
  */
-import { readFileSync } from "node:fs";
+import { platform } from "#platform";
 
 // prettier-ignore
 export const KINETICS_400: readonly string[] = Object.freeze([
@@ -106,7 +106,7 @@ export function parseLabels(text: string): string[] {
 export function readLabels(path: string, numClasses?: number): string[] {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = platform.readTextFile(path);
   } catch (error) {
     throw new LabelError(`${path}: cannot read the label file (${error instanceof Error ? error.message : String(error)})`);
   }

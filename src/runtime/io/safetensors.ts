@@ -14,9 +14,7 @@
  * size, and writes a temporary file in the target directory that is renamed over the target
  * only once complete (fsync'd): a failed write leaves nothing behind and an old file intact.
  */
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { platform } from "#platform";
 import {
   bytesOf,
   hostTensorProblem,
@@ -279,33 +277,11 @@ export function writeSafetensors(path: string, tensors: TensorCollection, metada
   atomicWrite(path, [l.header, ...l.order.map((o) => o.bytes)]);
 }
 
-/** Write `chunks` to `path` through a same-directory temporary file and a rename. */
+/** Write `chunks` to `path` through a same-directory temporary file and a rename (Node only). */
 export function atomicWrite(path: string, chunks: readonly Uint8Array[]): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(tmp, "wx", 0o644);
-    for (const chunk of chunks) {
-      let done = 0;
-      while (done < chunk.byteLength) done += writeSync(fd, chunk, done, chunk.byteLength - done);
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
+    platform.atomicWrite(path, chunks);
   } catch (e) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        /* already failing */
-      }
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* never created, or already gone */
-    }
     throw new WeightFileError(path, `write failed: ${(e as Error).message}`);
   }
 }

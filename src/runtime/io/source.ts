@@ -3,7 +3,7 @@
  * multi-gigabyte checkpoint is never held whole in memory, or bytes already in memory), and
  * the error every reader throws: `WeightFileError`, whose message starts with the file's name.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { platform } from "#platform";
 
 /** A malformed or unsupported weight file. The message names the file (and the tensor or zip entry, where one is at fault). */
 export class WeightFileError extends Error {
@@ -49,17 +49,10 @@ export function memorySource(bytes: Uint8Array, name: string): ByteSource {
   };
 }
 
-/** A file read by position (pread), so only the parts asked for are loaded. Close it when done. */
+/** A file read by position (pread), so only the parts asked for are loaded. Close it when done. Node only. */
 export function fileSource(path: string): ByteSource {
-  const fd = openSync(path, "r");
-  let size: number;
-  try {
-    size = fstatSync(fd).size;
-  } catch (e) {
-    closeSync(fd);
-    throw e;
-  }
-  let open = true;
+  const file = platform.openFile(path);
+  const size = file.size;
   return {
     name: path,
     size,
@@ -69,16 +62,13 @@ export function fileSource(path: string): ByteSource {
       let done = 0;
       // readSync reads at most 2 GiB at a time
       while (done < length) {
-        const n = readSync(fd, out, done, Math.min(length - done, 0x40000000), offset + done);
+        const n = file.readInto(out, done, Math.min(length - done, 0x40000000), offset + done);
         if (n === 0) throw new WeightFileError(path, `truncated: the file ended at byte ${offset + done} while reading [${offset}, ${offset + length})`);
         done += n;
       }
       return out;
     },
-    close() {
-      if (open) closeSync(fd);
-      open = false;
-    },
+    close: () => file.close(),
   };
 }
 

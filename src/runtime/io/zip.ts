@@ -7,7 +7,7 @@
  * Not supported (rejected with a clear error): multi-disk archives, encryption, compression
  * methods other than stored (0) and deflate (8).
  */
-import { inflateRawSync } from "node:zlib";
+import { Inflate } from "fflate";
 import { WeightFileError, type ByteSource } from "./source.js";
 
 export interface ZipEntry {
@@ -184,13 +184,10 @@ export class ZipReader {
       data = raw;
     } else {
       try {
-        const out = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.uncompressedSize) });
-        data = new Uint8Array(out.byteLength);
-        data.set(out);
+        data = inflateCapped(raw, e.uncompressedSize);
       } catch (err) {
         return fail(`corrupt deflate data: ${(err as Error).message}`);
       }
-      if (data.byteLength !== e.uncompressedSize) fail(`inflated to ${data.byteLength} bytes, expected ${e.uncompressedSize}`);
     }
     if (this.options.verifyCrc !== false) {
       const crc = crc32(data);
@@ -213,6 +210,26 @@ function hex(x: number): string {
 let crcTables: Uint32Array | undefined;
 
 /** CRC-32 (IEEE 802.3, as zip uses), slicing-by-8. */
+/**
+ * Raw deflate → exactly `expected` bytes. The stream is fed in small pieces and stopped as soon
+ * as it produces more than the entry declares, so a deflate bomb costs at most `expected` bytes
+ * and the time to inflate them (fflate: the same code in Node and browsers).
+ */
+function inflateCapped(raw: Uint8Array, expected: number): Uint8Array {
+  const out = new Uint8Array(expected);
+  let produced = 0;
+  const inflater = new Inflate((chunk) => {
+    if (produced + chunk.byteLength > expected) throw new Error(`inflates past the ${expected} bytes the entry declares`);
+    out.set(chunk, produced);
+    produced += chunk.byteLength;
+  });
+  const piece = 1 << 14;
+  if (raw.byteLength === 0) inflater.push(raw, true);
+  for (let at = 0; at < raw.byteLength; at += piece) inflater.push(raw.subarray(at, at + piece), at + piece >= raw.byteLength);
+  if (produced !== expected) throw new Error(`inflated to ${produced} bytes, expected ${expected}`);
+  return out;
+}
+
 export function crc32(data: Uint8Array, crc = 0): number {
   if (crcTables === undefined) {
     // table k (at k * 256) advances a byte followed by k zero bytes

@@ -6,6 +6,7 @@
  * WebGPU defaults are lower (8 storage buffers a stage, 16 KiB workgroup storage) and the
  * storage-buffer count bounds how much the compiler can fuse into one kernel.
  */
+import { platform } from "#platform";
 
 export interface GpuContext {
   readonly device: GPUDevice;
@@ -42,21 +43,6 @@ const LIMIT_NAMES = [
   "minStorageBufferOffsetAlignment",
 ] as const;
 
-interface NodeWebGpu {
-  create(flags: string[]): GPU;
-  globals: Record<string, unknown>;
-}
-
-async function loadNodeWebGpu(): Promise<NodeWebGpu | undefined> {
-  try {
-    const mod = (await import("webgpu")) as unknown as NodeWebGpu;
-    Object.assign(globalThis, mod.globals);
-    return mod;
-  } catch {
-    return undefined;
-  }
-}
-
 function summarize(adapter: GPUAdapter, backend: string): AdapterSummary {
   const info = adapter.info;
   const limits: Record<string, number> = {};
@@ -90,7 +76,7 @@ export interface AcquireOptions {
  * GLES also lacks subgroups, timestamp queries and f16. `WGT_BACKEND=vulkan|opengles` forces one.
  */
 function defaultBackends(): Backend[] {
-  const forced = process.env.WGT_BACKEND;
+  const forced = platform.env("WGT_BACKEND");
   if (forced === "vulkan" || forced === "opengles") return [forced];
   return ["vulkan", "opengles"];
 }
@@ -120,11 +106,11 @@ export async function acquire(options: AcquireOptions = {}): Promise<GpuContext>
     if (adapter) return open(adapter, "browser");
     tried.push("navigator.gpu: no adapter");
   }
-  const node = await loadNodeWebGpu();
+  const node = await platform.loadWebGpu();
   if (!node) throw new NoAdapterError("WebGPU: no navigator.gpu and the `webgpu` package could not be loaded");
   const wanted = options.features ?? [];
   for (const backend of options.backends ?? defaultBackends()) {
-    if (backend === "opengles") process.env.EGL_PLATFORM ??= "surfaceless";
+    if (backend === "opengles") platform.setEnvDefault("EGL_PLATFORM", "surfaceless");
     try {
       const instance = node.create([`backend=${backend}`]);
       // Dawn tears the device down when its instance is collected: keep every instance alive.
