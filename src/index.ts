@@ -38,6 +38,7 @@ export { WebGpuProgram, DeviceValue, type KernelTiming } from "./runtime/webgpu/
 export { WgslCompileError, GpuValidationError, GpuOutOfMemoryError, GpuDeviceLostError } from "./runtime/webgpu/errors.js";
 export { compileGraph, type CompiledGraph, type CompileOptions } from "./compiler/compile.js";
 export type * from "./dsl/types/index.js";
+export * as io from "./runtime/io/index.js";
 export * as uniformerv2 from "./models/uniformerv2/index.js";
 export { Trainer, TrainerError, makeStep, initOptimizer, type TrainerOptions, type TrainerState, type StepReport, type Objective, type OptimizerSpec, type Named } from "./train/trainer.js";
 export { saveCheckpoint, loadCheckpoint, CheckpointError, type LoadedCheckpoint } from "./train/checkpoint.js";

@@ -11,19 +11,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { autoBatch, bytesPerView, classifyFrames, parseViews, softmax, topK } from "../../src/cli/classify.js";
+import { parseViews } from "../../src/cli/classify.js";
+import { autoBatch, bytesPerView, classifyFrames, softmax, topK } from "../../src/models/uniformerv2/classify.js";
 import { fromOfficialArgs, initParams, preset, saveWeights } from "../../src/models/uniformerv2/index.js";
+import { decodeFrames, probeVideo, readVideo } from "../../src/models/uniformerv2/ffmpeg.js";
 import { defaultLabels, KINETICS_400, parseLabels, readLabels } from "../../src/models/uniformerv2/labels.js";
 import {
   buildViews,
   cropOffset,
-  decodeFrames,
   FFMPEG_MISSING,
   framesFromArray,
   neededFrames,
   normalise,
-  probeVideo,
-  readVideo,
   resize,
   resizeShortSide,
   roundHalfEven,

@@ -8,3 +8,6 @@ export * from "./init.js";
 export * from "./typed.js";
 export * from "./training.js";
 export * from "./finetune.js";
+export * from "./classify.js";
+export * from "./video.js";
+export * from "./labels.js";

@@ -9,7 +9,9 @@ import type { AnyTensor } from "../../dsl/tensor.js";
 import { fromFlat, materialize } from "../../runtime/cpu/array.js";
 import { realize } from "../../dsl/realize.js";
 import { toFloat32, type HostTensor } from "../../runtime/io/host-tensor.js";
-import { loadSafetensors, writeSafetensors } from "../../runtime/io/safetensors.js";
+import { writeSafetensors } from "../../runtime/io/safetensors.js";
+import { fileSource, type ByteSource } from "../../runtime/io/source.js";
+import { formatFromBytes, formatFromName, readStateDict, sourceName, stateDictFromSource, type WeightSource } from "../../runtime/io/state-dict.js";
 import type { UniFormerV2Config } from "./config.js";
 import { counterKeys, flatFromTree, paramSpecs, treeFromFlat, type UniFormerV2Params } from "./params.js";
 
@@ -134,26 +136,52 @@ export function stateDictFromParams(config: UniFormerV2Config, params: UniFormer
   return out;
 }
 
-/** Read .safetensors or PyTorch .pth (zip + pickle, nothing executed) into a flat state dict. */
-export async function readCheckpoint(path: string): Promise<Map<string, HostTensor>> {
-  if (path.endsWith(".safetensors")) return loadSafetensors(path).tensors;
-  if (path.endsWith(".pth") || path.endsWith(".pt") || path.endsWith(".pyth") || path.endsWith(".ckpt")) {
-    const { loadPth, flattenStateDict } = await import("../../runtime/io/pth.js");
-    return flattenStateDict(loadPth(path));
+/**
+ * Read a checkpoint into a flat state dict: `.safetensors` or PyTorch `.pth` (zip + pickle,
+ * nothing executed), from a path (Node), bytes, a `Blob`/`File` or a URL. The format is the one
+ * the name's extension says, else the one the first bytes say. `name` labels bytes in messages.
+ */
+export async function readCheckpoint(source: WeightSource, name = sourceName(source)): Promise<Map<string, HostTensor>> {
+  if (typeof source === "string" && !/^(https?|blob|data):/i.test(source) && formatFromName(source) === undefined) {
+    // a path whose extension says nothing: the first bytes decide
+    let src: ByteSource;
+    try {
+      src = fileSource(source);
+    } catch (error) {
+      throw new WeightError(`${source}: unknown checkpoint format (expected .safetensors or .pth), and the file cannot be read (${(error as Error).message})`);
+    }
+    try {
+      if (formatFromBytes(src) === undefined) throw new WeightError(`${source}: unknown checkpoint format (expected .safetensors or .pth): neither a torch.save zip nor safetensors`);
+      return stateDictFromSource(src, undefined);
+    } finally {
+      src.close();
+    }
   }
-  throw new WeightError(`${path}: unknown checkpoint format (expected .safetensors or .pth)`);
+  return readStateDict(source, { name });
 }
 
-export async function loadWeights(config: UniFormerV2Config, path: string, options: Omit<LoadOptions, "source"> = {}): Promise<{ params: UniFormerV2Params; report: LoadReport }> {
+export interface LoadSourceOptions extends Omit<LoadOptions, "source"> {
+  /** What messages call the checkpoint (default: the path, URL or File name, else "<bytes>"). */
+  readonly name?: string;
+}
+
+/**
+ * Official weights for `config`, from a path (Node), a `Uint8Array`/`ArrayBuffer`, a `Blob`/`File`
+ * or a URL, in `.safetensors` or `.pth`. Every shape is checked against the config; errors name
+ * the checkpoint and the key.
+ */
+export async function loadWeights(config: UniFormerV2Config, source: WeightSource, options: LoadSourceOptions = {}): Promise<{ params: UniFormerV2Params; report: LoadReport }> {
+  const name = options.name ?? sourceName(source);
   let stateDict: Map<string, HostTensor>;
   try {
-    stateDict = await readCheckpoint(path);
+    stateDict = await readCheckpoint(source, name);
   } catch (error) {
     // Corrupt files already say what and where (WeightFileError); give OS errors the same shape.
-    if (error instanceof Error && "code" in error) throw new WeightError(`${path}: cannot read the checkpoint (${error.message})`);
+    if (error instanceof Error && "code" in error) throw new WeightError(`${name}: cannot read the checkpoint (${error.message})`);
     throw error;
   }
-  return paramsFromStateDict(config, stateDict, { ...options, source: path });
+  const { name: _, ...rest } = options;
+  return paramsFromStateDict(config, stateDict, { ...rest, source: name });
 }
 
 export function saveWeights(config: UniFormerV2Config, params: UniFormerV2Params, path: string, metadata: Record<string, string> = {}): void {

@@ -20,6 +20,7 @@ export {
 export { WeightFileError, type ByteSource, memorySource, fileSource } from "./source.js";
 export {
   readSafetensors,
+  readSafetensorsSource,
   loadSafetensors,
   loadSafetensorsHeader,
   writeSafetensors,
@@ -44,4 +45,14 @@ export {
 } from "./pth.js";
 export { PyDict, PickleError, type PyValue, type PyKey, type PyCallable, type PyOpaque, type UnpickleStats } from "./pickle.js";
 export { ZipReader, type ZipEntry, crc32 } from "./zip.js";
-export { loadStateDict } from "./state-dict.js";
+export {
+  loadStateDict,
+  readStateDict,
+  openWeightSource,
+  stateDictFromSource,
+  formatFromName,
+  formatFromBytes,
+  sourceName,
+  type WeightSource,
+  type WeightFormat,
+} from "./state-dict.js";

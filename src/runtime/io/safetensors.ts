@@ -86,12 +86,12 @@ const MAX_HEADER = 100_000_000;
 
 /** Parse a whole safetensors file already in memory. `source` names it in errors. */
 export function readSafetensors(bytes: Uint8Array, source = "<bytes>"): SafetensorsFile {
-  return readFrom(memorySource(bytes, source));
+  return readSafetensorsSource(memorySource(bytes, source));
 }
 
 /** Read a safetensors file (by position: the file is not loaded whole before validation). */
 export function loadSafetensors(path: string): SafetensorsFile {
-  return withFile(path, readFrom);
+  return withFile(path, readSafetensorsSource);
 }
 
 /** Only the validated header of a safetensors file (names, dtypes, shapes, offsets, metadata). */
@@ -99,7 +99,8 @@ export function loadSafetensorsHeader(path: string): SafetensorsHeader {
   return withFile(path, parseHeader);
 }
 
-function readFrom(src: ByteSource): SafetensorsFile {
+/** Read a safetensors file from an open byte source (by position: validated before any data is read). */
+export function readSafetensorsSource(src: ByteSource): SafetensorsFile {
   const header = parseHeader(src);
   const tensors = new Map<string, HostTensor>();
   for (const e of header.entries) {
