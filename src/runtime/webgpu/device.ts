@@ -7,6 +7,7 @@
  * storage-buffer count bounds how much the compiler can fuse into one kernel.
  */
 import { platform } from "#platform";
+import { isSoftwareAdapter } from "./adapter.js";
 
 export interface GpuContext {
   readonly device: GPUDevice;
@@ -22,6 +23,9 @@ export interface AdapterSummary {
   readonly vendor: string;
   readonly architecture: string;
   readonly description: string;
+  /** Subgroup widths the adapter reports (0: not reported, or no subgroups). */
+  readonly subgroupMinSize: number;
+  readonly subgroupMaxSize: number;
   readonly features: readonly string[];
   readonly limits: Readonly<Record<string, number>>;
 }
@@ -47,10 +51,11 @@ function summarize(adapter: GPUAdapter, backend: string): AdapterSummary {
   const info = adapter.info;
   const limits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) limits[name] = Number(adapter.limits[name]);
-  const text = `${info.vendor} ${info.architecture} ${info.description} ${info.device}`.toLowerCase();
   return {
     backend,
-    software: /llvmpipe|lavapipe|swiftshader|software/.test(text),
+    software: isSoftwareAdapter(info, (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true),
+    subgroupMinSize: info.subgroupMinSize ?? 0,
+    subgroupMaxSize: info.subgroupMaxSize ?? 0,
     vendor: info.vendor,
     architecture: info.architecture,
     description: info.description,

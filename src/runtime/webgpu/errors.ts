@@ -52,3 +52,8 @@ export async function scoped<T>(device: GPUDevice, where: string, body: () => T 
   }
   return result;
 }
+
+/** A compile option the adapter cannot honour (a forced matmul tiling wider than its subgroups, …). */
+export class UnsupportedOnAdapterError extends Error {
+  override name = "UnsupportedOnAdapterError";
+}

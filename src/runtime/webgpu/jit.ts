@@ -10,7 +10,8 @@ import { flatten } from "../../dsl/tree.js";
 import type { CpuArray } from "../cpu/array.js";
 import { gpu, type GpuContext } from "./device.js";
 import { WebGpuProgram } from "./program.js";
-import { dotTilingFor } from "../../compiler/wgsl/kernels/dot.js";
+import { dotTilingFor, dotTilingProblem } from "../../compiler/wgsl/kernels/dot.js";
+import { UnsupportedOnAdapterError } from "./errors.js";
 
 export interface GpuCompileOptions extends Omit<CompileOptions, "maxStorageBuffers"> {
   readonly context?: GpuContext;
@@ -18,6 +19,11 @@ export interface GpuCompileOptions extends Omit<CompileOptions, "maxStorageBuffe
 
 export async function compileProgram(program: Program, options: GpuCompileOptions = {}): Promise<WebGpuProgram> {
   const ctx = options.context ?? (await gpu());
+  if (options.dotTiling) {
+    // A forced tiling that cannot run here is an error, never wrong numbers.
+    const problem = dotTilingProblem(ctx, options.dotTiling);
+    if (problem) throw new UnsupportedOnAdapterError(`dotTiling ${JSON.stringify(options.dotTiling)} does not fit this adapter (${ctx.info.vendor || "?"} ${ctx.info.architecture || ""}): ${problem}`);
+  }
   const graph = compileGraph(program.outputs, {
     // On CPU adapters fewer dispatches is not faster: the matmul template beats the fused
     // attention kernel ~5× (scores, then softmax as the next matmul's prologue), and a

@@ -18,6 +18,7 @@ import { sizeOf } from "../../../runtime/cpu/view.js";
 import type { KernelPlan } from "../../schedule.js";
 import { KernelWriter } from "../expr.js";
 import type { GpuContext } from "../../../runtime/webgpu/device.js";
+import { guaranteedSubgroupSize, isSoftwareAdapter } from "../../../runtime/webgpu/adapter.js";
 import { linearIndex } from "../indexing.js";
 import { assemble, MAX_GROUPS, unravelInto, writeEpilogue, type GeneratedKernel } from "./common.js";
 import { opDef } from "../../../dsl/ops/registry.js";
@@ -376,27 +377,50 @@ export const LAVAPIPE_PLAIN_DOT_TILING: DotTiling = { tm: 8, tn: 8, wx: 8, wy: 1
 /** Adapters with real workgroup memory: a 64×64 block per 16×16 threads, staged 16 deep. */
 export const GPU_DOT_TILING: DotTiling = { tm: 4, tn: 4, wx: 16, wy: 16, variant: "workgroup", bk: 16 };
 
-const isSoftware = (adapter: GPUAdapter) => /llvmpipe|lavapipe|swiftshader/i.test(`${adapter.info.description} ${adapter.info.device}`) || adapter.info.architecture === "software";
+const isSoftware = (adapter: GPUAdapter) => isSoftwareAdapter(adapter.info, (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true);
 
-function subgroupLanes(d: DotDevice): number {
-  if (!d.device.features.has("subgroups")) return 0;
-  const info = d.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number };
-  return info.subgroupMinSize ?? 0;
+/**
+ * Why `tiling` cannot run on the device (features, limits, subgroup width), or undefined when
+ * it can. A subgroup tiling wider than the adapter's guaranteed subgroup would compute wrong
+ * numbers (lanes broadcast from lanes that belong to another subgroup), so it never fits.
+ */
+export function dotTilingProblem(d: DotDevice, tiling: DotTiling): string | undefined {
+  const limits = d.device.limits;
+  if (tiling.wx * tiling.wy > limits.maxComputeInvocationsPerWorkgroup) return `${tiling.wx}×${tiling.wy} threads exceed the device's ${limits.maxComputeInvocationsPerWorkgroup} invocations a workgroup`;
+  if (tiling.wx > limits.maxComputeWorkgroupSizeX || tiling.wy > limits.maxComputeWorkgroupSizeY) return `a ${tiling.wx}×${tiling.wy} workgroup exceeds the device's ${limits.maxComputeWorkgroupSizeX}×${limits.maxComputeWorkgroupSizeY}`;
+  if (tiling.variant === "subgroup") {
+    const lanes = Math.min(tiling.lanes ?? 8, tiling.tm);
+    const width = guaranteedSubgroupSize(d.device, d.adapter.info);
+    if (width === 0) return "the subgroup variant needs the subgroups feature and a reported subgroupMinSize";
+    if (lanes > width) return `the subgroup variant shares rows across ${lanes} lanes, but this adapter's subgroups may be only ${width} wide`;
+    if (tiling.wy !== 1) return "the subgroup variant needs wy = 1";
+  }
+  if (tiling.variant === "workgroup") {
+    const bytes = 4 * (tiling.bk ?? 8) * (tiling.tm * tiling.wy + tiling.tn * tiling.wx);
+    if (bytes > limits.maxComputeWorkgroupStorageSize) return `${bytes} bytes of workgroup memory exceed the device's ${limits.maxComputeWorkgroupStorageSize}`;
+  }
+  return undefined;
 }
 
-/** Whether `tiling` can run on the device at all (features, limits). */
+/** Whether `tiling` can run on the device at all (features, limits, subgroup width). */
 export function dotTilingFits(d: DotDevice, tiling: DotTiling): boolean {
-  const limits = d.device.limits;
-  if (tiling.wx * tiling.wy > limits.maxComputeInvocationsPerWorkgroup) return false;
-  if (tiling.wx > limits.maxComputeWorkgroupSizeX || tiling.wy > limits.maxComputeWorkgroupSizeY) return false;
-  if (tiling.variant === "subgroup") return tiling.wy === 1 && subgroupLanes(d) >= Math.min(tiling.lanes ?? 8, tiling.tm);
-  if (tiling.variant === "workgroup") return 4 * (tiling.bk ?? 8) * (tiling.tm * tiling.wy + tiling.tn * tiling.wx) <= limits.maxComputeWorkgroupStorageSize;
-  return true;
+  return dotTilingProblem(d, tiling) === undefined;
+}
+
+/** The subgroup tiling for a CPU adapter whose subgroups are `lanes` wide (one SIMD row of threads). */
+export function softwareSubgroupTiling(lanes: number): DotTiling {
+  return lanes === 8 ? LAVAPIPE_DOT_TILING : { tm: 16, tn: 4, wx: lanes, wy: 1, variant: "subgroup", lanes };
 }
 
 /** The table: a tiling for the device without measuring anything. */
 export function dotTilingFor(d: DotDevice): DotTiling {
-  if (isSoftware(d.adapter)) return dotTilingFits(d, LAVAPIPE_DOT_TILING) ? LAVAPIPE_DOT_TILING : LAVAPIPE_PLAIN_DOT_TILING;
+  if (isSoftware(d.adapter)) {
+    // lavapipe: 8-lane subgroups (AVX2); SwiftShader in Chrome: 4. Never wider than the adapter's.
+    const width = guaranteedSubgroupSize(d.device, d.adapter.info);
+    const lanes = width >= 8 ? 8 : width >= 4 ? 4 : 0;
+    const sub = lanes > 0 ? softwareSubgroupTiling(lanes) : undefined;
+    return sub && dotTilingFits(d, sub) ? sub : LAVAPIPE_PLAIN_DOT_TILING;
+  }
   return dotTilingFits(d, GPU_DOT_TILING) ? GPU_DOT_TILING : DEFAULT_DOT_TILING;
 }
 
@@ -406,6 +430,8 @@ export const DOT_CANDIDATES: readonly DotTiling[] = [
   { tm: 16, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
   { tm: 8, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
   { tm: 24, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
+  softwareSubgroupTiling(4),
+  { tm: 8, tn: 8, wx: 4, wy: 1, variant: "subgroup", lanes: 4 },
   LAVAPIPE_PLAIN_DOT_TILING,
   { tm: 4, tn: 4, wx: 8, wy: 8, variant: "registers" },
   GPU_DOT_TILING,
