@@ -1,0 +1,112 @@
+/**
+ * @file What the browser tests run inside the page, written as a user of the package would:
+ * `import * as wg from "wgtensor"` (here the sources, bundled for the browser by esbuild), the
+ * golden fixtures fetched over HTTP, weights from bytes. `window.wgtChecks` exposes each check
+ * to the test driver (test/browser/browser.test.ts), which compares the results with Node's.
+ */
+import * as wg from "../../../src/index.js";
+
+async function bytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+interface OfficialConfigFile {
+  readonly constructor_args: Parameters<typeof wg.uniformerv2.fromOfficialArgs>[0];
+}
+
+/** The adapter as the page sees it. */
+async function adapter(): Promise<wg.AdapterSummary> {
+  return (await wg.gpu()).info;
+}
+
+/** Fixture `name` through UniFormerV2 on WebGPU from `weightFile`: the largest |logit − official|. */
+async function fixture(base: string, name: string, weightFiles: readonly string[]): Promise<{ file: string; worst: number; logits: number[]; seconds: number }[]> {
+  const dir = `${base}/${name}`;
+  const configFile: OfficialConfigFile = JSON.parse(new TextDecoder().decode(await bytes(`${dir}/config.json`)));
+  const config = wg.uniformerv2.fromOfficialArgs(configFile.constructor_args);
+  const input = wg.io.readSafetensors(await bytes(`${dir}/input.safetensors`)).tensors.get("video");
+  const expected = wg.io.readSafetensors(await bytes(`${dir}/output.safetensors`)).tensors.get("logits");
+  if (!input || !expected) throw new Error(`${dir}: the fixture lacks "video" or "logits"`);
+  // Official (N, 3, T, H, W) → ours (N, T, H, W, 3).
+  const video = wg.permute(wg.tensor(wg.io.toFloat32(input), input.shape), [0, 2, 3, 4, 1]);
+  const forward = wg.gpuJit((p: wg.uniformerv2.UniFormerV2Params, v: wg.AnyTensor) => wg.uniformerv2.uniformerv2(p, v, config).logits);
+  const want = wg.io.toFloat32(expected);
+  const results = [];
+  for (const file of weightFiles) {
+    const t0 = performance.now();
+    const { params } = await wg.uniformerv2.loadWeights(config, await bytes(`${dir}/${file}`), { name: file });
+    const got = wg.data(await forward(params, video));
+    const seconds = (performance.now() - t0) / 1000;
+    let worst = got.length === want.length ? 0 : Infinity;
+    want.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - (got[i] ?? NaN)))));
+    results.push({ file, worst, logits: Array.from(got), seconds });
+  }
+  return results;
+}
+
+/** `steps` steps of the synthetic-motion experiment (the main job) on WebGPU: the losses. */
+async function train(seed: number, steps: number, batch: number, clips: number, optimizer: wg.OptimizerSpec): Promise<{ losses: number[]; seconds: number[] }> {
+  const data = wg.motion.motionData(seed, clips, 4);
+  const options = { data, steps, batch, seed, optimizer, backend: "webgpu" as const };
+  const { trainer } = wg.motion.motionTrainer(options);
+  const losses: number[] = [];
+  const seconds: number[] = [];
+  let t0 = performance.now();
+  await wg.motion.trainMotion(
+    {
+      ...options,
+      onStep: (report) => {
+        losses.push(report.loss);
+        seconds.push((performance.now() - t0) / 1000);
+        t0 = performance.now();
+      },
+    },
+    trainer,
+  );
+  trainer.dispose();
+  return { losses, seconds };
+}
+
+/** The errors a careless user meets, as the page sees them. */
+async function errors(base: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const attempt = async (key: string, body: () => unknown) => {
+    try {
+      await body();
+      out[key] = "no error";
+    } catch (error) {
+      out[key] = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+  };
+  const x = wg.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+  await attempt("shape", () => wg.core.matmul(x, x));
+  const config = wg.uniformerv2.preset("b16-k400");
+  await attempt("notCheckpoint", () => wg.uniformerv2.loadWeights(config, new TextEncoder().encode("<html>not weights</html>"), { name: "page.html" }));
+  const c = wg.uniformerv2.fromOfficialArgs((JSON.parse(new TextDecoder().decode(await bytes(`${base}/C/config.json`))) as OfficialConfigFile).constructor_args);
+  await attempt("mismatch", async () => wg.uniformerv2.loadWeights(c, await bytes(`${base}/A/weights.safetensors`), { name: "A/weights.safetensors" }));
+  await attempt("filePath", () => wg.uniformerv2.loadWeights(config, "/no/such/weights.pth"));
+  await attempt("wideSubgroups", async () => {
+    const program = wg.trace((a: wg.AnyTensor, b: wg.AnyTensor) => wg.core.matmul(a, b), [wg.spec([16, 16]), wg.spec([16, 16])]);
+    await wg.compileProgram(program, { dotTiling: { tm: 16, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 } });
+  });
+  return out;
+}
+
+/** A 256³ matmul with the adapter's default tiling against the CPU interpreter. */
+async function matmul(size: number): Promise<{ worst: number; tiling: string }> {
+  const a = wg.normal(wg.Key.fromSeed(1), [size, size]);
+  const b = wg.normal(wg.Key.fromSeed(2), [size, size]);
+  const f = (p: wg.AnyTensor, q: wg.AnyTensor) => wg.core.matmul(p, q);
+  const got = wg.data(await wg.gpuJit(f)(a, b));
+  const want = wg.data(wg.jit(f)(a, b));
+  let worst = 0;
+  want.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - got[i]!))));
+  const ctx = await wg.gpu();
+  return { worst, tiling: JSON.stringify(wg.dotTilingFor(ctx)) };
+}
+
+const checks = { adapter, fixture, train, errors, matmul };
+export type Checks = typeof checks;
+Object.assign(globalThis, { wgtChecks: checks });
