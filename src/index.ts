@@ -37,7 +37,7 @@ export { gpuJit, compileProgram, type GpuCompileOptions } from "./runtime/webgpu
 export { WebGpuProgram, DeviceValue, type KernelTiming } from "./runtime/webgpu/program.js";
 export { WgslCompileError, GpuValidationError, GpuOutOfMemoryError, GpuDeviceLostError, UnsupportedOnAdapterError } from "./runtime/webgpu/errors.js";
 export { isSoftwareAdapter, guaranteedSubgroupSize, type AdapterFacts } from "./runtime/webgpu/adapter.js";
-export { dotTilingFor, dotTilingProblem, type DotTiling } from "./compiler/wgsl/kernels/dot.js";
+export { dotTilingFor, dotTilingProblem, dotCandidatesFor, type DotTiling } from "./compiler/wgsl/kernels/dot.js";
 export { compileGraph, type CompiledGraph, type CompileOptions } from "./compiler/compile.js";
 export type * from "./dsl/types/index.js";
 export * as io from "./runtime/io/index.js";

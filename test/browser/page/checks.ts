@@ -107,6 +107,73 @@ async function matmul(size: number): Promise<{ worst: number; tiling: string }> 
   return { worst, tiling: JSON.stringify(wg.dotTilingFor(ctx)) };
 }
 
-const checks = { adapter, fixture, train, errors, matmul };
+/**
+ * The main job's work, timed: the UniFormerV2 of `npm start` (width 32, 8×32×32 clips) — a
+ * forward pass over `batch` clips and a training step (AdamW) — each run `repeats` times after a
+ * first (compiling) call. Shared with Node by bench/browser.ts, so both sides run this code.
+ */
+export async function timings(batch: number, repeats: number): Promise<{ forward: number[]; step: number[]; firstForward: number; firstStep: number }> {
+  const config = wg.motion.MOTION_CONFIG;
+  const data = wg.motion.motionData(0, batch, batch);
+  const params = wg.uniformerv2.initParams(config, wg.Key.fromSeed(0));
+  const clip = config.frames * config.inputResolution * config.inputResolution * 3;
+  const videos = new Float32Array(batch * clip);
+  data.test.forEach((c, i) => videos.set(c.video, i * clip));
+  const video = wg.tensor(videos, [batch, config.frames, config.inputResolution, config.inputResolution, 3]);
+  const forward = wg.gpuJit((p: wg.uniformerv2.UniFormerV2Params, v: wg.AnyTensor) => wg.uniformerv2.uniformerv2(p, v, config).logits);
+  const time = async (body: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await body();
+    return (performance.now() - t0) / 1000;
+  };
+  const firstForward = await time(async () => wg.data(await forward(params, video)));
+  const forwardTimes: number[] = [];
+  for (let r = 0; r < repeats; r++) forwardTimes.push(await time(async () => wg.data(await forward(params, video))));
+  const options = { data, steps: repeats + 1, batch, seed: 0, backend: "webgpu" as const };
+  const { trainer } = wg.motion.motionTrainer(options);
+  const stepTimes: number[] = [];
+  let t0 = performance.now();
+  await wg.motion.trainMotion(
+    {
+      ...options,
+      onStep: () => {
+        stepTimes.push((performance.now() - t0) / 1000);
+        t0 = performance.now();
+      },
+    },
+    trainer,
+  );
+  trainer.dispose();
+  return { forward: forwardTimes, step: stepTimes.slice(1), firstForward, firstStep: stepTimes[0]! };
+}
+
+/** Every matmul tiling that fits the adapter on a size³ matmul: GPU milliseconds (best of 3) and the error against the interpreter. */
+export async function tilings(size: number): Promise<{ tiling: wg.DotTiling; ms: number; worst: number }[]> {
+  const ctx = await wg.gpu();
+  const a = wg.realize(wg.normal(wg.Key.fromSeed(1), [size, size]));
+  const b = wg.realize(wg.normal(wg.Key.fromSeed(2), [size, size]));
+  const f = (p: wg.AnyTensor, q: wg.AnyTensor) => wg.core.matmul(p, q);
+  const want = wg.data(wg.jit(f)(wg.normal(wg.Key.fromSeed(1), [size, size]), wg.normal(wg.Key.fromSeed(2), [size, size])));
+  const program = wg.trace(f, [wg.spec([size, size]), wg.spec([size, size])]);
+  const results = [];
+  for (const tiling of wg.dotCandidatesFor(ctx)) {
+    const compiled = await wg.compileProgram(program, { dotTiling: tiling, context: ctx });
+    try {
+      const [got] = await compiled.run([a, b]);
+      let worst = 0;
+      want.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - Number(got!.data[i])))));
+      let ms = Infinity;
+      if (ctx.device.features.has("timestamp-query")) {
+        for (let r = 0; r < 3; r++) ms = Math.min(ms, (await compiled.profile([a, b], 1)).reduce((s, k) => s + k.milliseconds, 0));
+      }
+      results.push({ tiling, ms, worst });
+    } finally {
+      compiled.dispose();
+    }
+  }
+  return results;
+}
+
+const checks = { adapter, fixture, train, errors, matmul, timings, tilings };
 export type Checks = typeof checks;
 Object.assign(globalThis, { wgtChecks: checks });

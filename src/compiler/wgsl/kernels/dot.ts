@@ -407,9 +407,16 @@ export function dotTilingFits(d: DotDevice, tiling: DotTiling): boolean {
   return dotTilingProblem(d, tiling) === undefined;
 }
 
-/** The subgroup tiling for a CPU adapter whose subgroups are `lanes` wide (one SIMD row of threads). */
-export function softwareSubgroupTiling(lanes: number): DotTiling {
-  return lanes === 8 ? LAVAPIPE_DOT_TILING : { tm: 16, tn: 4, wx: lanes, wy: 1, variant: "subgroup", lanes };
+/**
+ * SwiftShader (Chrome's CPU adapter; 4-lane subgroups): 512³ in Chromium 156 on this machine,
+ * timestamp queries, best of 3: this tiling 71 ms, 8×8 registers 72, tm 16 × tn 4 over 4 lanes
+ * 108, the 64×64 workgroup-memory tiling 176 (`npx tsx bench/browser.ts --tilings`).
+ */
+export const SWIFTSHADER_DOT_TILING: DotTiling = { tm: 16, tn: 8, wx: 16, wy: 1, variant: "subgroup", lanes: 4 };
+
+/** The subgroup tiling for a CPU adapter whose subgroups are `lanes` (8 or 4) wide. */
+export function softwareSubgroupTiling(lanes: 8 | 4): DotTiling {
+  return lanes === 8 ? LAVAPIPE_DOT_TILING : SWIFTSHADER_DOT_TILING;
 }
 
 /** The table: a tiling for the device without measuring anything. */
@@ -417,8 +424,7 @@ export function dotTilingFor(d: DotDevice): DotTiling {
   if (isSoftware(d.adapter)) {
     // lavapipe: 8-lane subgroups (AVX2); SwiftShader in Chrome: 4. Never wider than the adapter's.
     const width = guaranteedSubgroupSize(d.device, d.adapter.info);
-    const lanes = width >= 8 ? 8 : width >= 4 ? 4 : 0;
-    const sub = lanes > 0 ? softwareSubgroupTiling(lanes) : undefined;
+    const sub = width >= 8 ? softwareSubgroupTiling(8) : width >= 4 ? softwareSubgroupTiling(4) : undefined;
     return sub && dotTilingFits(d, sub) ? sub : LAVAPIPE_PLAIN_DOT_TILING;
   }
   return dotTilingFits(d, GPU_DOT_TILING) ? GPU_DOT_TILING : DEFAULT_DOT_TILING;
@@ -430,7 +436,7 @@ export const DOT_CANDIDATES: readonly DotTiling[] = [
   { tm: 16, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
   { tm: 8, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
   { tm: 24, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
-  softwareSubgroupTiling(4),
+  SWIFTSHADER_DOT_TILING,
   { tm: 8, tn: 8, wx: 4, wy: 1, variant: "subgroup", lanes: 4 },
   LAVAPIPE_PLAIN_DOT_TILING,
   { tm: 4, tn: 4, wx: 8, wy: 8, variant: "registers" },
