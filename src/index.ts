@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @file wgtensor's public entry: typed tensors and ops, function transforms (trace, jit, grad),
  * the RNG, the CPU interpreter's read-back helpers, the type-level shape rules, composites

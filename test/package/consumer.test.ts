@@ -3,9 +3,11 @@
  * node_modules (its dependencies linked from ours, so no network), then
  *   - `import * as wg from "wgtensor"` bundled for the browser by esbuild with nothing but the
  *     bundler: no shims, no externals, no plugin, and no Node module or Dawn in the bundle;
- *   - the same import run by Node, where the `node` condition picks the Node platform.
+ *   - the same import run by Node, where the `node` condition picks the Node platform;
+ *   - a TypeScript user's program type-checked under `strict` with no settings beyond the usual
+ *     (the declarations bring their own WebGPU types).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -73,6 +75,33 @@ describe("the packed package, as a consumer installs it", () => {
     mkdirSync(path.join(root, ".artifacts"), { recursive: true });
     writeFileSync(path.join(root, ".artifacts", "bundle-size.json"), JSON.stringify(sizes));
   }, 60_000);
+
+  it("type-checks for a strict TypeScript consumer, and rejects a wrong shape there", () => {
+    writeFileSync(
+      path.join(scratch, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: false }, include: ["app.ts"] }),
+    );
+    writeFileSync(
+      path.join(scratch, "app.ts"),
+      [
+        `import * as wg from "wgtensor";`,
+        `const x = wg.tensor([1, 2, 3, 4, 5, 6], [2, 3]);`,
+        `const w = wg.normal(wg.Key.fromSeed(0), [3, 4]);`,
+        `const y: wg.Tensor<[2, 4], "float32"> = wg.matmul(x, w);`,
+        `export const run = async (bytes: Uint8Array) => {`,
+        `  const file = wg.io.readSafetensors(bytes);`,
+        `  const ctx: wg.GpuContext = await wg.gpu();`,
+        `  return [file.tensors.size, ctx.info.software, wg.data(y).length];`,
+        `};`,
+        `// @ts-expect-error inner dims 3 and 2 differ`,
+        `wg.matmul(x, x);`,
+      ].join("\n"),
+    );
+    const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
+    const result = spawnSync(process.execPath, [tsc, "-p", "."], { cwd: scratch, encoding: "utf8" });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  }, 120_000);
 
   it("runs in Node from the tarball (the node condition: files, Dawn)", () => {
     const out = execFileSync(process.execPath, ["main.js"], { cwd: scratch, encoding: "utf8" });

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @file Getting a WebGPU device in Node (Dawn, from the `webgpu` package) or a browser.
  *

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @file A compiled program on a WebGPU device, ready to replay: pipelines (cached per device by
  * WGSL source), buffers from the memory plan, and bind groups are all made once; a run writes
