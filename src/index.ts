@@ -22,6 +22,7 @@ export {
 } from "./dsl/transforms.js";
 export { backward } from "./compiler/passes/autodiff.js";
 export { realize, data, toNested, item } from "./dsl/realize.js";
+export type { CpuArray } from "./runtime/cpu/array.js";
 export { flatten, treeMap, treeLeaves, type Tree, type MapLeaves } from "./dsl/tree.js";
 export { checkGradients, type GradCheckResult, type GradInput } from "./dsl/gradcheck.js";
 export { ShapeMismatch, DTypeMismatch } from "./dsl/errors.js";
@@ -46,4 +47,5 @@ export * as uniformerv2 from "./models/uniformerv2/index.js";
 export { Trainer, TrainerError, makeStep, initOptimizer, type TrainerOptions, type TrainerState, type StepReport, type Objective, type OptimizerSpec, type Named } from "./train/trainer.js";
 export { saveCheckpoint, loadCheckpoint, CheckpointError, type LoadedCheckpoint } from "./train/checkpoint.js";
 export * as motion from "./train/motion.js";
+export { traceTrainingStep, trainingStepMemory, type TracedStep, type StepMemory, type StepMemoryOptions } from "./train/memory.js";
 export * as syntheticMotion from "./train/data/synthetic-motion.js";

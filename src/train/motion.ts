@@ -80,6 +80,8 @@ export interface MotionTrainOptions {
   readonly resume?: TrainerState;
   /** Recompute each block in the backward pass (less memory, more time). */
   readonly checkpointBlocks?: boolean;
+  /** Stops training between steps once aborted (a step on the GPU cannot be cut short). */
+  readonly signal?: AbortSignal;
   /** Called after every step with the report and the batch's accuracy. */
   readonly onStep?: (report: StepReport, batchAccuracy: number, trainer: Trainer) => void | Promise<void>;
 }
@@ -124,7 +126,7 @@ export function motionTrainer(o: MotionTrainOptions): { trainer: Trainer; initia
   return { trainer, initialParams: flat };
 }
 
-/** Train until `steps` (continuing a resumed trainer from its step). */
+/** Train until `steps` (continuing a resumed trainer from its step), or until `signal` aborts. */
 export async function trainMotion(o: MotionTrainOptions, trainer: Trainer): Promise<void> {
   const task = MOTION_TASK;
   const batches = loader(o.data.train, task, { batchSize: o.batch, shuffle: true, augment: true, seed: o.seed });
@@ -133,7 +135,7 @@ export async function trainMotion(o: MotionTrainOptions, trainer: Trainer): Prom
   let epoch = -1;
   let epochBatches: Batch[] = [];
   const classes = (o.config ?? MOTION_CONFIG).numClasses;
-  while (trainer.step < o.steps) {
+  while (trainer.step < o.steps && !o.signal?.aborted) {
     const e = Math.floor(trainer.step / perEpoch);
     if (e !== epoch) {
       epoch = e;

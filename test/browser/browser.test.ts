@@ -106,6 +106,12 @@ describe.skipIf(!browserPath)("in headless Chromium (WebGPU on SwiftShader)", ()
     expect(worst, tiling).toBeLessThan(1e-3);
   }, 120_000);
 
+  gpuIt("a layerNorm fused into a matmul (rows shared across the adapter's subgroups) matches the CPU interpreter", async () => {
+    const { worst, kernels } = await check(page, "fusedPrologue");
+    expect(kernels).toBe(1);
+    expect(worst).toBeLessThan(1e-4);
+  }, 120_000);
+
   gpuIt("fixture A through UniFormerV2 from each weight file, as bytes, within 1e-4 of the official logits", async () => {
     const results = await check(page, "fixture", "/fixtures", "A", ["weights.safetensors", "weights.pth", "weights_slowfast_format.pth"]);
     expect(results.map((r) => r.file)).toEqual(["weights.safetensors", "weights.pth", "weights_slowfast_format.pth"]);

@@ -27,7 +27,7 @@ interface BuildWeb {
 
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: path.join(artifacts, `demo-${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(artifacts, `demo-${name}.png`) });
 }
 
 const text = (page: Page, selector: string) => page.evaluate(`document.querySelector(${JSON.stringify(selector)})?.textContent ?? ""`) as Promise<string>;
@@ -51,7 +51,7 @@ describe.skipIf(!browserPath)("the demo web app in headless Chromium", () => {
     server = await serveStatic({ "/": path.join(dir, "site"), "/media/": path.dirname(video) });
     chromium = await launchChromium(browserPath!);
     page = await chromium.browser.newPage();
-    await page.setViewport({ width: 1280, height: 900 });
+    await page.setViewport({ width: 1280, height: 1200 });
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(`${server.origin}/`);
     await page.waitForFunction(() => "wgtDemo" in globalThis, { timeout: 30_000 });
@@ -71,16 +71,34 @@ describe.skipIf(!browserPath)("the demo web app in headless Chromium", () => {
     expect(errors).toEqual([]);
   });
 
-  it("trains the temporal model live on WebGPU, stops on Stop, and draws the curves", async () => {
+  it("trains both models live on WebGPU, evaluates them on held-out clips and draws the curves", async () => {
     await page.click("#tab-train");
+    await page.select("#train-models", "both");
+    await page.select("#train-backend", "webgpu");
     await setValue(page, "#train-steps", "4");
     await setValue(page, "#train-batch", "8");
     await page.click("#train-start");
-    // Stop appears enabled while training; the stats line shows the loss as steps come in.
-    await page.waitForFunction(`/loss/i.test(document.querySelector("#train-stats")?.textContent ?? "")`, { timeout: 300_000 });
-    await page.waitForSelector("#train-start:not([disabled])", { timeout: 300_000 });
+    await page.waitForFunction(`/done in/.test(document.querySelector("#status")?.textContent ?? "")`, { timeout: 400_000 });
     await shot(page, "train");
-    expect(await text(page, "#train-stats")).toMatch(/loss/i);
+    const stats = await text(page, "#train-stats");
+    expect(stats).toMatch(/loss/i);
+    expect(stats.match(/held-out accuracy/g)?.length, stats).toBe(2);
+    expect(errors).toEqual([]);
+  }, 500_000);
+
+  it("stops between steps when Stop is pressed", async () => {
+    await page.select("#train-models", "both");
+    await setValue(page, "#train-steps", "500");
+    await page.click("#train-start");
+    await page.waitForFunction(`/step [1-9]/.test(document.querySelector("#status")?.textContent ?? "")`, { timeout: 300_000 });
+    await page.click("#train-stop");
+    await page.waitForSelector("#train-start:not([disabled])", { timeout: 120_000 });
+    expect(await text(page, "#status")).toMatch(/stopped/);
+    const stats = await text(page, "#train-stats");
+    const step = Number(/stopped after step (\d+)/.exec(stats)?.[1]);
+    expect(step, stats).toBeGreaterThan(0);
+    expect(step).toBeLessThan(500);
+    expect(stats).toContain("not run (stopped)");
     expect(errors).toEqual([]);
   }, 400_000);
 

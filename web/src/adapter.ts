@@ -28,13 +28,20 @@ async function run(): Promise<AdapterProbe> {
       : "";
     return { ok: false, title: "No WebGPU in this browser (navigator.gpu is missing).", detail: HOW_TO_ENABLE + insecure };
   }
+  // Asked here first so that "no adapter" gets its own message (Chromium on Linux has
+  // navigator.gpu but hands out no adapter unless WebGPU is enabled explicitly).
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" }).catch(() => null);
+  if (!adapter) {
+    return {
+      ok: false,
+      title: "WebGPU is present but gave no adapter.",
+      detail: `Chromium on Linux exposes navigator.gpu but hands out an adapter only when WebGPU is enabled explicitly, and a blocklisted GPU gives none. ${HOW_TO_ENABLE}`,
+    };
+  }
   try {
     return { ok: true, context: await wg.gpu() };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof wg.NoAdapterError) {
-      return { ok: false, title: "WebGPU is present but gave no adapter.", detail: `The GPU may be blocklisted or disabled (${message}). ${HOW_TO_ENABLE}` };
-    }
     return { ok: false, title: "WebGPU failed to start.", detail: `${message}. ${HOW_TO_ENABLE}` };
   }
 }

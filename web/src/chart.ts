@@ -104,7 +104,7 @@ export class LineChart {
     }
     g.textAlign = "center";
     g.textBaseline = "top";
-    const xStep = niceStep(this.xMax, 8);
+    const xStep = Math.max(1, niceStep(this.xMax, 8)); // steps are whole numbers
     for (let x = 0; x <= this.xMax + 1e-9; x += xStep) g.fillText(String(Math.round(x)), px(x), MARGIN.top + plotH + 6);
     g.textAlign = "right";
     g.fillText("step", MARGIN.left + plotW, MARGIN.top + plotH + 16);
@@ -120,9 +120,14 @@ export class LineChart {
       g.lineTo(MARGIN.left + plotW, py(guide.y));
       g.stroke();
       g.restore();
+      // The label on a white patch, readable where a series crosses it.
       g.textAlign = "left";
       g.textBaseline = "bottom";
-      g.fillText(guide.label, MARGIN.left + 4, py(guide.y) - 2);
+      const w = g.measureText(guide.label).width;
+      g.fillStyle = "rgba(255, 255, 255, 0.85)";
+      g.fillRect(MARGIN.left + 2, py(guide.y) - 15, w + 6, 13);
+      g.fillStyle = "#5f6878";
+      g.fillText(guide.label, MARGIN.left + 5, py(guide.y) - 2);
     }
 
     // series, clipped to the plot

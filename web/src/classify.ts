@@ -8,7 +8,7 @@ import * as wg from "../../src/index.js";
 import { configureBackendSelect, selectedBackend, type AdapterProbe } from "./adapter.js";
 import { byId, describeError, el, setStatus, yieldToBrowser } from "./dom.js";
 import { configFromJson, describeConfig, FROM_JSON, modelChoices, TINY, TINY_CONFIG } from "./models.js";
-import { ASSUMED_FPS, probeVideo, readFrames, type VideoInfo } from "./video.js";
+import { probeVideo, readFrames, type VideoInfo } from "./video.js";
 
 type Config = wg.uniformerv2.UniFormerV2Config;
 
@@ -30,7 +30,9 @@ export function initClassifyTab(probe: AdapterProbe): void {
   const videoInfo = byId("classify-video-info", HTMLElement);
   const frameStrip = byId("classify-frames", HTMLElement);
   const topList = byId("classify-top", HTMLOListElement);
+  const topNote = byId("classify-top-note", HTMLElement);
   const logBox = byId("classify-log", HTMLElement);
+  const errorBox = byId("classify-error", HTMLElement);
 
   for (const c of modelChoices()) modelSelect.append(el("option", { value: c.value }, c.text));
   configureBackendSelect(backendSelect, probe);
@@ -63,6 +65,7 @@ export function initClassifyTab(probe: AdapterProbe): void {
   videoInput.addEventListener("change", () => {
     const file = videoInput.files?.[0];
     topList.replaceChildren();
+    topNote.hidden = true;
     frameStrip.replaceChildren();
     if (!file) return;
     videoInfo.textContent = `opening ${file.name}…`;
@@ -79,13 +82,17 @@ export function initClassifyTab(probe: AdapterProbe): void {
 
   run.addEventListener("click", async () => {
     run.disabled = true;
+    setStatus("classify: preparing…", "busy");
     logBox.textContent = "";
+    errorBox.hidden = true;
+    topNote.hidden = true;
     topList.replaceChildren();
     try {
       await classify();
     } catch (error) {
       console.error(error);
-      log(describeError(error));
+      errorBox.textContent = describeError(error);
+      errorBox.hidden = false;
       setStatus(`classify failed: ${describeError(error)}`, "error");
     } finally {
       run.disabled = false;
@@ -103,12 +110,13 @@ export function initClassifyTab(probe: AdapterProbe): void {
     return wg.uniformerv2.preset(choice);
   }
 
-  async function chosenWeights(config: Config): Promise<wg.uniformerv2.UniFormerV2Params> {
+  /** The checkpoint's parameters, or random ones (the tiny model only). */
+  async function chosenWeights(config: Config): Promise<{ params: wg.uniformerv2.UniFormerV2Params; random: boolean }> {
     const file = weightsInput.files?.[0];
     if (!file) {
       if (modelSelect.value !== TINY) throw new Error(`${modelSelect.value === FROM_JSON ? "this config" : `preset ${modelSelect.value}`} needs its checkpoint: choose a .pth or .safetensors file (or pick the tiny random model)`);
       log("weights: random (seed 0): the labels below are meaningless");
-      return wg.uniformerv2.initParams(config, wg.Key.fromSeed(0));
+      return { params: wg.uniformerv2.initParams(config, wg.Key.fromSeed(0)), random: true };
     }
     const t0 = performance.now();
     setStatus(`reading ${file.name} (${(file.size / 2 ** 20).toFixed(1)} MiB)…`, "busy");
@@ -120,7 +128,7 @@ export function initClassifyTab(probe: AdapterProbe): void {
         `${report.unexpected.length ? `, ${report.unexpected.length} unexpected key(s): ${report.unexpected.slice(0, 5).join(", ")}${report.unexpected.length > 5 ? ", …" : ""}` : ""}` +
         ` (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
     );
-    return params;
+    return { params, random: false };
   }
 
   async function classify(): Promise<void> {
@@ -128,7 +136,7 @@ export function initClassifyTab(probe: AdapterProbe): void {
     if (!file || !info) throw new Error("choose a video file first");
     const config = await chosenConfig();
     log(`model: ${describeConfig(config)}`);
-    const params = await chosenWeights(config);
+    const { params, random } = await chosenWeights(config);
     const video = await info;
     const views = parseViews(viewsSelect.value);
     const backend = selectedBackend(backendSelect);
@@ -150,7 +158,6 @@ export function initClassifyTab(probe: AdapterProbe): void {
       log,
     });
     log(`forward: ${result.views} view(s), ${result.batch} per pass, ${result.seconds.forward.toFixed(2)} s in all`);
-    const random = !weightsInput.files?.[0];
     topList.replaceChildren(
       ...result.top.map((p) =>
         el(
@@ -161,17 +168,14 @@ export function initClassifyTab(probe: AdapterProbe): void {
         ),
       ),
     );
-    if (random) topList.prepend(el("li", { class: "note" }, "random weights: these labels mean nothing"));
+    topNote.textContent = random ? "random weights: these labels mean nothing" : `softmax averaged over ${result.views} view(s)`;
+    topNote.hidden = false;
     setStatus(`classified ${file.name}: ${result.top[0]?.label ?? "?"} (${result.views} view(s), forward ${result.seconds.forward.toFixed(2)} s)`);
   }
 }
 
 function describeVideo(name: string, v: VideoInfo): string {
-  const fps =
-    v.fpsSource === "measured"
-      ? `${v.fps.toFixed(2)} fps (measured with requestVideoFrameCallback)`
-      : `${ASSUMED_FPS} fps assumed (this browser has no requestVideoFrameCallback to measure it)`;
-  return `${name}: ${v.width}×${v.height}, ${v.duration.toFixed(2)} s, ${fps} → ${v.frameCount} frames`;
+  return `${name}: ${v.width}×${v.height}, ${v.duration.toFixed(2)} s, ${v.fps.toFixed(2)} fps (${v.fpsNote}) → ${v.frameCount} frames`;
 }
 
 /** A small picture of a decoded frame, labelled with its index. */

@@ -16,8 +16,13 @@ function row(name: string, value: string | Node): HTMLTableRowElement {
   return el("tr", {}, el("td", {}, name), el("td", {}, value));
 }
 
-function formatLimit(name: string, value: number): string {
-  return /Size$/.test(name) && value >= 1024 ? `${value.toLocaleString("en-US")} (${value >= 2 ** 20 ? `${(value / 2 ** 20).toFixed(0)} MiB` : `${(value / 1024).toFixed(0)} KiB`})` : value.toLocaleString("en-US");
+/** Byte limits in KiB/MiB/GiB (exact bytes in the tooltip), counts as they are. */
+function formatLimit(name: string, value: number): HTMLElement {
+  const bytes = /Size$/.test(name) && value >= 1024;
+  const units: [number, string][] = [[2 ** 30, "GiB"], [2 ** 20, "MiB"], [2 ** 10, "KiB"]];
+  const [scale, unit] = units.find(([s]) => value >= s) ?? [1, "B"];
+  const text = bytes ? `${Number((value / scale).toFixed(2))} ${unit}` : value.toLocaleString("en-US");
+  return el("span", { title: `${value.toLocaleString("en-US")}${bytes ? " bytes" : ""}` }, text);
 }
 
 function renderAdapter(container: HTMLElement, probe: AdapterProbe): void {
@@ -46,6 +51,16 @@ function renderAdapter(container: HTMLElement, probe: AdapterProbe): void {
   );
 }
 
+/**
+ * "dot · add · tanh": the distinct primitives a kernel computes, its contraction or reductions
+ * first; movement ops and fills left out (they are index arithmetic), at most 8.
+ */
+function fusedOps(ops: readonly string[]): string {
+  const movement = new Set(["reshape", "permute", "expand", "slice", "pad", "flip", "concat", "input", "constant", "full"]);
+  const distinct = [...new Set(ops.filter((op) => !movement.has(op)))];
+  return distinct.length > 8 ? `${distinct.slice(0, 8).join(" · ")} …` : distinct.join(" · ");
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 export function initInspectTab(probe: AdapterProbe): void {
@@ -53,6 +68,7 @@ export function initInspectTab(probe: AdapterProbe): void {
   const select = byId("inspect-workload", HTMLSelectElement);
   const repeats = byId("inspect-repeats", HTMLInputElement);
   const run = byId("inspect-run", HTMLButtonElement);
+  const fuse = byId("inspect-fuse", HTMLInputElement);
   const summary = byId("inspect-summary", HTMLElement);
   const legend = byId("inspect-legend", HTMLElement);
   const table = byId("inspect-table", HTMLTableElement);
@@ -65,12 +81,21 @@ export function initInspectTab(probe: AdapterProbe): void {
     return;
   }
   const ctx = probe.context;
+  // On CPU adapters the compiler keeps attention and layerNorm out of the matmuls (faster on
+  // lavapipe); the checkbox compiles with the hardware-GPU defaults instead, to compare.
+  if (!ctx.info.software) {
+    fuse.checked = true;
+    fuse.disabled = true;
+    byId("inspect-fuse-note", HTMLElement).textContent = "(already the default on this adapter)";
+  } else {
+    byId("inspect-fuse-note", HTMLElement).textContent = "(the hardware-GPU defaults; off on software adapters)";
+  }
 
   run.addEventListener("click", async () => {
     const workload = WORKLOADS.find((w) => w.id === select.value);
-    const n = Number(repeats.value);
+    const repeatCount = Number(repeats.value);
     if (!workload) return;
-    if (!Number.isInteger(n) || n < 1 || n > 50) {
+    if (!Number.isInteger(repeatCount) || repeatCount < 1 || repeatCount > 50) {
       setStatus(`Repeats must be a whole number from 1 to 50, got "${repeats.value}"`, "error");
       return;
     }
@@ -83,37 +108,40 @@ export function initInspectTab(probe: AdapterProbe): void {
       const t0 = performance.now();
       const traced = workload.build();
       const t1 = performance.now();
-      program = await wg.compileProgram(traced);
+      const options: wg.GpuCompileOptions = fuse.checked ? { noAttention: false, noPrologue: false } : {};
+      program = await wg.compileProgram(traced, options);
       const t2 = performance.now();
       const inputs = workloadInputs(traced, workload.inputs);
-      const compiled = `traced in ${((t1 - t0) / 1000).toFixed(2)} s, compiled (fusion, WGSL, pipelines) in ${((t2 - t1) / 1000).toFixed(2)} s`;
-      setStatus(`${workload.title}: running ${n} time(s)…`, "busy");
+      const fusion = fuse.checked ? "attention and layerNorm fused into the matmuls" : "attention and layerNorm kept out of the matmuls (software-adapter defaults)";
+      const compiled = `${fusion}; traced in ${((t1 - t0) / 1000).toFixed(2)} s, compiled (fusion, WGSL, pipelines) in ${((t2 - t1) / 1000).toFixed(2)} s`;
+      setStatus(`${workload.title}: running ${repeatCount} time(s)…`, "busy");
       await yieldToBrowser();
       const kernels = program.graph.kernels;
+      const fuses = kernels.map((k) => fusedOps([k.plan.contraction, ...k.plan.reductions, ...k.fused, k.plan.root].flatMap((n) => (n ? [n.op] : []))));
       if (ctx.info.features.includes("timestamp-query")) {
-        const timings = await program.profile(inputs, n);
-        const items: TimelineKernel[] = timings.map((t, index) => ({ index, ...t }));
+        const timings = await program.profile(inputs, repeatCount);
+        const items: TimelineKernel[] = timings.map((t, index) => ({ index, ...t, fuses: fuses[index] ?? "" }));
         const total = items.reduce((s, k) => s + k.milliseconds, 0);
-        summary.textContent = `${workload.describe}. ${kernels.length} kernels, ${total.toFixed(2)} ms of GPU time (sum of per-kernel medians over ${n} run(s), each kernel in its own pass); ${compiled}.`;
+        summary.textContent = `${workload.describe}. ${kernels.length} kernels, ${total.toFixed(2)} ms of GPU time (sum of per-kernel medians over ${repeatCount} run(s), each kernel in its own pass); ${compiled}.`;
         timeline.show(items);
         renderLegend(legend, items);
         renderTable(table, items, total);
       } else {
         await program.run(inputs);
         const runs: number[] = [];
-        for (let r = 0; r < n; r++) {
+        for (let r = 0; r < repeatCount; r++) {
           const s = performance.now();
           await program.run(inputs);
           runs.push(performance.now() - s);
         }
         summary.textContent =
-          `${workload.describe}. ${kernels.length} kernels; a whole run took ${median(runs).toFixed(2)} ms (median of ${n}, with upload and readback); ${compiled}. ` +
+          `${workload.describe}. ${kernels.length} kernels; a whole run took ${median(runs).toFixed(2)} ms (median of ${repeatCount}, with upload and readback); ${compiled}. ` +
           "This adapter has no timestamp-query feature, so per-kernel GPU times cannot be measured; the kernels are listed without them.";
         timeline.show([]);
         legend.replaceChildren();
-        renderTable(table, kernels.map((k, index) => ({ index, name: k.name, kind: k.plan.kind, milliseconds: NaN, flops: k.flops, bytes: 0 })), NaN);
+        renderTable(table, kernels.map((k, index) => ({ index, name: k.name, kind: k.plan.kind, milliseconds: NaN, flops: k.flops, bytes: 0, fuses: fuses[index] ?? "" })), NaN);
       }
-      setStatus(`${workload.title}: ${kernels.length} kernels profiled`);
+      setStatus(`${workload.title}: ${kernels.length} kernels ${ctx.info.features.includes("timestamp-query") ? "profiled" : "listed (no per-kernel times without timestamp-query)"}`);
     } catch (error) {
       console.error(error);
       summary.textContent = describeError(error);
@@ -147,7 +175,7 @@ function renderTable(table: HTMLTableElement, kernels: readonly TimelineKernel[]
     {},
     el("th", { class: "num" }, "#"),
     el("th", {}, "kernel"),
-    el("th", {}, "kind"),
+    el("th", {}, "computes"),
     el("th", { class: "num" }, "ms"),
     el("th", { class: "num" }, "share"),
     el("th", { class: "num" }, "GFLOP/s"),
@@ -160,7 +188,7 @@ function renderTable(table: HTMLTableElement, kernels: readonly TimelineKernel[]
       {},
       num(String(k.index)),
       el("td", {}, k.name),
-      el("td", {}, k.kind),
+      el("td", { class: "fuses" }, k.fuses),
       num(timed ? k.milliseconds.toFixed(3) : "—"),
       num(timed ? `${((100 * k.milliseconds) / total).toFixed(1)}%` : "—"),
       num(timed && k.flops > 0 ? (k.flops / seconds / 1e9).toFixed(2) : "—"),

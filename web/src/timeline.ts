@@ -13,6 +13,8 @@ export interface TimelineKernel {
   readonly milliseconds: number;
   readonly flops: number;
   readonly bytes: number;
+  /** The primitives fused into the kernel, in graph order. */
+  readonly fuses: string;
 }
 
 export const KIND_COLORS: Readonly<Record<string, string>> = {
@@ -40,7 +42,7 @@ interface Placed {
 export function kernelDetails(k: TimelineKernel): string {
   const seconds = k.milliseconds / 1000;
   const rates = seconds > 0 ? [k.flops > 0 ? `${(k.flops / seconds / 1e9).toFixed(2)} GFLOP/s` : "", `${(k.bytes / seconds / 1e9).toFixed(2)} GB/s`].filter(Boolean).join(", ") : "";
-  return `#${k.index} ${k.name}\n${k.kind}, ${k.milliseconds.toFixed(3)} ms${rates ? `\n${rates}` : ""}`;
+  return `#${k.index} ${k.name}: ${k.fuses}\n${k.kind}, ${k.milliseconds.toFixed(3)} ms${rates ? `\n${rates}` : ""}`;
 }
 
 export class Timeline {
@@ -91,7 +93,8 @@ export class Timeline {
       const y0 = TOP + i * lane + 3;
       const y1 = TOP + (i + 1) * lane - 3;
       g.fillStyle = colorOf(k.kind);
-      g.fillRect(x0, y0, x1 - x0, y1 - y0);
+      // A 1-px gap between neighbours wide enough to spare it, so back-to-back kernels stay apart.
+      g.fillRect(x0, y0, x1 - x0 > 3 ? x1 - x0 - 1 : x1 - x0, y1 - y0);
       this.placed.push({ kernel: k, x0, x1, y0, y1 });
       start += k.milliseconds;
     }

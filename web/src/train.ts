@@ -12,11 +12,12 @@ import { ClipGallery, type ClipView } from "./clips.js";
 import { byId, describeError, el, setStatus, yieldToBrowser } from "./dom.js";
 
 /**
- * Steps a model by default: on SwiftShader (Chromium's software WebGPU, 2 cores) a batch-16
- * step of the temporal model took about 0.6 s and of the baseline 0.25 s, so both models train
- * in about a minute and a half. The CLI's 150 steps reach 100 % held-out; 60 already do well.
+ * Steps a model by default. Measured on SwiftShader (Chromium's software WebGPU, 2 cores,
+ * batch 16): a temporal step takes 1.3–2.2 s, a per-frame one 0.7 s, and the first step 20–50 s
+ * while the shaders compile; 80 steps of both take 3–4 minutes. The temporal model reaches
+ * about 99 % held-out after 80 steps (70 % after 60; the CLI's 150 reach 100 %).
  */
-export const DEFAULT_STEPS = 60;
+export const DEFAULT_STEPS = 80;
 const TRAIN_CLIPS = 512;
 const TEST_CLIPS = 128;
 const SHOWN_CLIPS = 8;
@@ -40,14 +41,17 @@ interface Settings {
 /** Thrown from `onStep` to leave the training loop after the current step. */
 class StopRequested extends Error {}
 
+const STAT_NAMES = ["state", "step", "loss", "batch accuracy", "clips/s", "first step", "program", "held-out accuracy"] as const;
+type StatName = (typeof STAT_NAMES)[number];
+
 /** One model's live numbers, shown as a card. */
 class StatCard {
   readonly element: HTMLElement;
-  private readonly values = new Map<string, HTMLElement>();
+  private readonly values = new Map<StatName, HTMLElement>();
 
   constructor(model: ModelId) {
     const list = el("dl");
-    for (const name of ["state", "step", "loss", "batch accuracy", "clips/s", "first step", "program", "held-out accuracy"]) {
+    for (const name of STAT_NAMES) {
       const value = el("dd", {}, "—");
       this.values.set(name, value);
       list.append(el("dt", {}, name), value);
@@ -55,9 +59,8 @@ class StatCard {
     this.element = el("div", { class: `stat-card ${model}`, id: `train-card-${model}` }, el("h3", {}, MODELS[model].title), list);
   }
 
-  set(name: string, text: string): void {
-    const value = this.values.get(name);
-    if (value) value.textContent = text;
+  set(name: StatName, text: string): void {
+    this.values.get(name)!.textContent = text;
   }
 }
 
@@ -91,7 +94,8 @@ export function initTrainTab(probe: AdapterProbe): void {
   });
   const task = wg.motion.MOTION_TASK;
   const gallery = new ClipGallery(byId("clip-gallery", HTMLElement), task.frames, task.size);
-  let stopRequested = false;
+  // Stop aborts the run's signal; training stops between steps (see `trainMotion`).
+  let run = new AbortController();
 
   // Before any run: the held-out clips of the default seed, without predictions.
   const preview = wg.motion.motionData(0, 0, SHOWN_CLIPS);
@@ -99,7 +103,7 @@ export function initTrainTab(probe: AdapterProbe): void {
   note.textContent = "Press Start: each model trains, then classifies held-out clips it never saw; their predictions appear under each clip.";
 
   stop.addEventListener("click", () => {
-    stopRequested = true;
+    run.abort();
     stop.disabled = true;
     stop.textContent = "Stopping…";
     setStatus("stopping after the current step…", "busy");
@@ -120,7 +124,7 @@ export function initTrainTab(probe: AdapterProbe): void {
       setStatus(describeError(error), "error");
       return;
     }
-    stopRequested = false;
+    run = new AbortController();
     start.disabled = true;
     stop.disabled = false;
     stop.textContent = "Stop";
@@ -138,7 +142,6 @@ export function initTrainTab(probe: AdapterProbe): void {
       stop.disabled = true;
       stop.textContent = "Stop";
       inputs.forEach((i) => (i.disabled = false));
-      if (!probe.ok) backend.value = "cpu";
     }
   });
 
@@ -163,9 +166,20 @@ export function initTrainTab(probe: AdapterProbe): void {
     showClips();
     note.textContent = `The first ${SHOWN_CLIPS} of ${TEST_CLIPS} held-out clips (seed ${s.seed}); predictions appear as each model finishes.`;
 
-    for (const m of s.models) {
+    for (const [i, m] of s.models.entries()) {
       const card = cards.get(m)!;
-      const params = await trainModel(m, s, data, card);
+      if (run.signal.aborted) {
+        // Stop was pressed while the previous model was being evaluated.
+        for (const rest of s.models.slice(i)) cards.get(rest)!.set("state", "not run (stopped)");
+        throw new StopRequested();
+      }
+      let params: Map<string, wg.AnyTensor>;
+      try {
+        params = await trainModel(m, s, data, card);
+      } catch (error) {
+        for (const later of s.models.slice(i + 1)) cards.get(later)!.set("state", error instanceof StopRequested ? "not run (stopped)" : "not run");
+        throw error;
+      }
       card.set("state", "evaluating on held-out clips…");
       setStatus(`${MODELS[m].title}: classifying ${data.test.length} held-out clips…`, "busy");
       await yieldToBrowser();
@@ -173,9 +187,9 @@ export function initTrainTab(probe: AdapterProbe): void {
       card.set("held-out accuracy", `${percent(evaluation.accuracy)} of ${data.test.length} clips`);
       card.set("state", "done");
       const classes = wg.syntheticMotion.DIRECTIONS.length;
-      shown.forEach((clip, i) => {
-        const p = evaluation.predictions[i]!;
-        predictions[i]!.push({ model: MODELS[m].short, label: wg.syntheticMotion.DIRECTIONS[p]!, probability: evaluation.probabilities[i * classes + p]!, correct: p === clip.label });
+      shown.forEach((clip, j) => {
+        const p = evaluation.predictions[j]!;
+        predictions[j]!.push({ model: MODELS[m].short, label: wg.syntheticMotion.DIRECTIONS[p]!, probability: evaluation.probabilities[j * classes + p]!, correct: p === clip.label });
       });
       showClips();
     }
@@ -185,7 +199,8 @@ export function initTrainTab(probe: AdapterProbe): void {
   /** Train one model; resolves to its parameters (official keys) for evaluation. */
   async function trainModel(m: ModelId, s: Settings, data: wg.motion.MotionData, card: StatCard): Promise<Map<string, wg.AnyTensor>> {
     const { perFrame, title } = MODELS[m];
-    const options = { data, steps: s.steps, batch: s.batch, seed: s.seed, backend: s.backend, perFrame };
+    const signal = run.signal;
+    const options = { data, steps: s.steps, batch: s.batch, seed: s.seed, backend: s.backend, perFrame, signal };
     const { trainer, initialParams } = wg.motion.motionTrainer(options);
     const where = s.backend === "webgpu" ? "WebGPU" : "the CPU interpreter";
     card.set("state", s.backend === "webgpu" ? "compiling the step (trace, fuse, WGSL, pipelines)…" : "tracing the step…");
@@ -202,7 +217,7 @@ export function initTrainTab(probe: AdapterProbe): void {
             const now = performance.now();
             if (firstStepDone === 0) {
               firstStepDone = now;
-              card.set("first step", `${((now - t0) / 1000).toFixed(2)} s (with compilation)`);
+              card.set("first step", `${((now - t0) / 1000).toFixed(2)} s (with ${s.backend === "webgpu" ? "compilation" : "tracing"})`);
               if (t.kernels !== undefined) card.set("program", `${t.kernels} kernels a step, ${((t.deviceBytes ?? 0) / 2 ** 20).toFixed(1)} MiB on the GPU`);
               else card.set("program", "interpreted graph (no kernels)");
             }
@@ -220,15 +235,18 @@ export function initTrainTab(probe: AdapterProbe): void {
             if (steady > 0) card.set("clips/s", `${((steady * s.batch) / seconds).toFixed(1)}  (${(seconds / steady).toFixed(3)} s a step)`);
             setStatus(`${title}: step ${report.step} of ${s.steps} on ${where}`, "busy");
             await yieldToBrowser();
-            if (stopRequested) {
-              card.set("state", `stopped after step ${report.step}`);
-              throw new StopRequested();
-            }
           },
         },
         trainer,
       );
+      if (signal.aborted) {
+        card.set("state", `stopped after step ${trainer.step}`);
+        throw new StopRequested();
+      }
       return new Map([...initialParams, ...Object.entries(await trainer.parameters())]);
+    } catch (error) {
+      if (!(error instanceof StopRequested)) card.set("state", `failed: ${describeError(error)}`);
+      throw error;
     } finally {
       trainer.dispose();
     }

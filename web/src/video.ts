@@ -14,8 +14,8 @@ export interface VideoInfo {
   readonly height: number;
   readonly duration: number;
   readonly fps: number;
-  /** How the frame rate was found. */
-  readonly fpsSource: "measured" | "assumed";
+  /** How the frame rate was found: measured, or assumed (ASSUMED_FPS) and why. */
+  readonly fpsNote: string;
   readonly frameCount: number;
 }
 
@@ -48,45 +48,53 @@ export async function openVideo(video: HTMLVideoElement, file: Blob): Promise<vo
   if (!Number.isFinite(video.duration) || video.duration <= 0) throw new wg.uniformerv2.VideoError(`the video reports no usable duration (${video.duration})`);
 }
 
+/** A measured frame rate, or why there is none. */
+type FpsMeasurement = { readonly fps: number } | { readonly reason: string };
+
 /**
  * Frame rate from the media times of frames as they are presented while the video plays
  * (muted, from the start). The smallest gap between successive presented frames is one frame:
  * frames the compositor skips only make some gaps a multiple of it.
  */
-async function measureFps(video: HTMLVideoElement): Promise<number | undefined> {
-  if (typeof video.requestVideoFrameCallback !== "function") return undefined;
+async function measureFps(video: HTMLVideoElement): Promise<FpsMeasurement> {
+  if (typeof video.requestVideoFrameCallback !== "function") return { reason: "this browser has no requestVideoFrameCallback to measure it" };
   const times: number[] = [];
+  let playError = "";
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 3000);
-    const onFrame = (_now: number, meta: VideoFrameCallbackMetadata) => {
-      times.push(meta.mediaTime);
-      if (times.length >= 12) {
-        clearTimeout(timer);
-        resolve();
-      } else video.requestVideoFrameCallback(onFrame);
-    };
-    video.requestVideoFrameCallback(onFrame);
-    video.currentTime = 0;
-    video.play().catch(() => {
+    const done = () => {
       clearTimeout(timer);
       resolve();
+    };
+    const onFrame = (_now: number, meta: VideoFrameCallbackMetadata) => {
+      times.push(meta.mediaTime);
+      if (times.length >= 12) done();
+      else video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+    video.addEventListener("ended", done, { once: true });
+    video.currentTime = 0;
+    video.play().catch((error: unknown) => {
+      playError = error instanceof Error ? error.message : String(error);
+      done();
     });
-    video.addEventListener("ended", () => resolve(), { once: true });
   });
   video.pause();
+  if (playError) return { reason: `the video would not play to measure it (${playError})` };
   const gaps = times.slice(1).map((t, i) => t - times[i]!).filter((g) => g > 1e-4);
-  if (gaps.length === 0) return undefined;
+  if (gaps.length === 0) return { reason: "too few frames were presented to measure it" };
   const fps = 1 / Math.min(...gaps);
-  return fps >= 1 && fps <= 240 ? fps : undefined;
+  return fps >= 1 && fps <= 240 ? { fps } : { reason: `the measurement (${fps.toFixed(1)} fps) is implausible` };
 }
 
 /** Open the file, find its frame rate and frame count. */
 export async function probeVideo(video: HTMLVideoElement, file: Blob): Promise<VideoInfo> {
   await openVideo(video, file);
   const measured = await measureFps(video);
-  const fps = measured ?? ASSUMED_FPS;
+  const fps = "fps" in measured ? measured.fps : ASSUMED_FPS;
   const frameCount = Math.max(1, Math.round(video.duration * fps));
-  return { width: video.videoWidth, height: video.videoHeight, duration: video.duration, fps, fpsSource: measured ? "measured" : "assumed", frameCount };
+  const fpsNote = "fps" in measured ? "measured with requestVideoFrameCallback" : `assumed: ${measured.reason}`;
+  return { width: video.videoWidth, height: video.videoHeight, duration: video.duration, fps, fpsNote, frameCount };
 }
 
 async function seek(video: HTMLVideoElement, time: number): Promise<void> {

@@ -5,8 +5,6 @@
  * tensors, which the compiler folds into constant buffers.
  */
 import * as wg from "../../src/index.js";
-// Not exported from src/index.ts (yet): the Trainer's step traced on placeholders.
-import { traceTrainingStep } from "../../src/train/memory.js";
 
 export interface Workload {
   readonly id: string;
@@ -97,7 +95,7 @@ export const WORKLOADS: readonly Workload[] = [
     title: "UniFormerV2 training step: demo model, batch 16",
     describe: "forward, cross-entropy, the gradient (a graph transform), clipping and AdamW in one program — what the Train tab replays every step",
     inputs: "zeros",
-    build: () => traceTrainingStep(wg.motion.MOTION_CONFIG, { batch: 16 }).program,
+    build: () => wg.traceTrainingStep(wg.motion.MOTION_CONFIG, { batch: 16 }).program,
   },
 ];
 

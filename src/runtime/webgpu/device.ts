@@ -113,7 +113,18 @@ export async function acquire(options: AcquireOptions = {}): Promise<GpuContext>
     tried.push("navigator.gpu: no adapter");
   }
   const node = await platform.loadWebGpu();
-  if (!node) throw new NoAdapterError("WebGPU: no navigator.gpu and the `webgpu` package could not be loaded");
+  if (!node) {
+    if (navigatorGpu) {
+      throw new NoAdapterError(
+        "WebGPU: navigator.gpu gave no adapter (the browser has WebGPU but no usable adapter here: a blocklisted GPU, or Linux without --enable-unsafe-webgpu)",
+      );
+    }
+    throw new NoAdapterError(
+      platform.name === "browser"
+        ? "WebGPU: this browser has no navigator.gpu (Chrome/Edge 113+ on Windows, macOS and ChromeOS; on Linux start Chromium with --enable-unsafe-webgpu or enable chrome://flags/#enable-unsafe-webgpu; Firefox 141+ on Windows; Safari 26+)"
+        : "WebGPU: the `webgpu` package (Dawn for Node) could not be loaded",
+    );
+  }
   const wanted = options.features ?? [];
   for (const backend of options.backends ?? defaultBackends()) {
     if (backend === "opengles") platform.setEnvDefault("EGL_PLATFORM", "surfaceless");

@@ -108,6 +108,27 @@ async function matmul(size: number): Promise<{ worst: number; tiling: string }> 
 }
 
 /**
+ * layerNorm(x)·W with the layerNorm fused into the matmul (a prologue, which shares rows across
+ * a subgroup: as wide as the adapter's, 4 lanes on SwiftShader) against the CPU interpreter.
+ */
+async function fusedPrologue(): Promise<{ worst: number; kernels: number }> {
+  const x = wg.normal(wg.Key.fromSeed(3), [40, 64]);
+  const w = wg.normal(wg.Key.fromSeed(4), [64, 48]);
+  const f = (a: wg.AnyTensor, b: wg.AnyTensor) => wg.core.matmul(wg.nn.layerNorm(a), b);
+  const program = wg.trace(f, [wg.spec([40, 64]), wg.spec([64, 48])]);
+  const compiled = await wg.compileProgram(program, { noPrologue: false, noAttention: false });
+  try {
+    const [got] = await compiled.run([wg.realize(x), wg.realize(w)]);
+    const want = wg.data(wg.jit(f)(x, w));
+    let worst = 0;
+    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - Number(got!.data[i])))));
+    return { worst, kernels: compiled.graph.kernels.length };
+  } finally {
+    compiled.dispose();
+  }
+}
+
+/**
  * The main job's work, timed: the UniFormerV2 of `npm start` (width 32, 8×32×32 clips) — a
  * forward pass over `batch` clips and a training step (AdamW) — each run `repeats` times after a
  * first (compiling) call. Shared with Node by bench/browser.ts, so both sides run this code.
@@ -174,6 +195,6 @@ export async function tilings(size: number): Promise<{ tiling: wg.DotTiling; ms:
   return results;
 }
 
-const checks = { adapter, fixture, train, errors, matmul, timings, tilings };
+const checks = { adapter, fixture, train, errors, matmul, fusedPrologue, timings, tilings };
 export type Checks = typeof checks;
 Object.assign(globalThis, { wgtChecks: checks });
