@@ -12,28 +12,16 @@ type Config = wg.uniformerv2.UniFormerV2Config;
  * 64², patch 16, width 64, 2 layers each followed by a global block.
  */
 export const TINY_CONFIG: Config = wg.uniformerv2.validateConfig({
+  // the demo model's structure (2 layers, a global block after each), Kinetics-shaped
+  ...wg.motion.MOTION_CONFIG,
   inputResolution: 64,
   patchSize: 16,
   width: 64,
-  layers: 2,
-  heads: 2,
-  frames: 8,
-  temporalDownsample: false,
-  kernelSize: 3,
   noLmhra: true,
-  doubleLmhra: false,
   dwReduction: 1.5,
-  returnList: [0, 1],
   globalDim: 64,
-  globalHeads: 2,
   mlpFactor: 4,
-  mlpDropout: [0, 0],
-  clsDropout: 0,
-  dropPathRate: 0,
-  backboneDropPathRate: 0,
   numClasses: 400,
-  frozen: false,
-  fusion: "sequential",
 });
 
 export const TINY = "tiny";
