@@ -83,7 +83,8 @@ export async function serveStatic(mounts: Readonly<Record<string, string>>): Pro
     if (file !== root && !file.startsWith(root + path.sep)) return void res.writeHead(403).end();
     if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, "index.html");
     if (!existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": MIME[path.extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    // connection: close — a client reusing a kept-alive socket the server has just timed out fails
+    res.writeHead(200, { "content-type": MIME[path.extname(file)] ?? "application/octet-stream", "cache-control": "no-store", connection: "close" });
     res.end(readFileSync(file));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -49,13 +49,15 @@ export async function openWeightSource(source: WeightSource, name = sourceName(s
   if (source instanceof Uint8Array) return memorySource(source, name);
   if (source instanceof ArrayBuffer) return memorySource(new Uint8Array(source), name);
   if (typeof Blob !== "undefined" && source instanceof Blob) return memorySource(new Uint8Array(await source.arrayBuffer()), name);
-  if (source instanceof URL && source.protocol === "file:" && typeof fetch === "undefined") throw new WeightFileError(name, "cannot fetch a file: URL here; pass the path");
+  // a file: URL is a path (Node; a browser cannot read it and says so)
+  if (source instanceof URL && source.protocol === "file:") return fileSource(decodeURIComponent(source.pathname));
   if (source instanceof URL || (typeof source === "string" && isUrlText(source))) {
     let response: Response;
     try {
       response = await fetch(source);
     } catch (e) {
-      throw new WeightFileError(name, `cannot fetch: ${(e as Error).message}`);
+      const cause = (e as { cause?: unknown }).cause;
+      throw new WeightFileError(name, `cannot fetch: ${(e as Error).message}${cause instanceof Error ? ` (${cause.message})` : ""}`);
     }
     if (!response.ok) throw new WeightFileError(name, `cannot fetch: HTTP ${response.status} ${response.statusText}`);
     return memorySource(new Uint8Array(await response.arrayBuffer()), name);
