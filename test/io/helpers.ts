@@ -41,6 +41,8 @@ export interface ZipInput {
   data: Uint8Array;
   /** 0 = stored (default), 8 = deflate */
   method?: 0 | 8;
+  /** the entry's body as stored, instead of `data` deflated (a body that does not inflate to `data`: a bomb) */
+  compressed?: Uint8Array;
 }
 
 /** A zip archive of `entries`; with `zip64`, every size and offset goes through zip64 records. */
@@ -52,7 +54,7 @@ export function buildZip(entries: readonly ZipInput[], opts: { zip64?: boolean }
   for (const e of entries) {
     const name = Buffer.from(e.name, "utf8");
     const method = e.method ?? 0;
-    const body = method === 8 ? deflateRawSync(e.data) : Buffer.from(e.data);
+    const body = e.compressed ? Buffer.from(e.compressed) : method === 8 ? deflateRawSync(e.data) : Buffer.from(e.data);
     const crc = crc32(e.data);
     const localExtra = z64 ? u16u16(0x0001, 16, u64(e.data.byteLength), u64(body.byteLength)) : Buffer.alloc(0);
     const local = Buffer.alloc(30);

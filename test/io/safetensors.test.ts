@@ -325,10 +325,26 @@ describe("corrupt files are refused with the file and the problem named", () => 
       /tensor "b": data_offsets \[4, 12\] overlap those of tensor "a" \[0, 8\]/,
     );
     refuse(craft({ a: entry("I64", [1], [0, 8]), b: entry("F64", [], [0, 8]) }, 8), /overlap/);
-    // empty tensors may share an offset; gaps are tolerated
-    const ok = readSafetensors(craft({ a: entry("F32", [0], [4, 4]), b: entry("F32", [0, 2], [4, 4]), c: entry("F32", [1], [4, 8]) }, 8));
+    // empty tensors may share an offset
+    const ok = readSafetensors(craft({ a: entry("F32", [0], [4, 4]), b: entry("F32", [0, 2], [4, 4]), c: entry("F32", [1], [0, 4]) }, 4));
     expect(ok.tensors.get("b")!.shape).toEqual([0, 2]);
     expect(ok.tensors.get("c")!.data.length).toBe(1);
+  });
+
+  it("gaps, trailing bytes, duplicate names and deep nesting (the reference implementation refuses them too)", () => {
+    refuse(craft({ a: entry("F32", [1], [0, 4]), b: entry("F32", [1], [8, 12]) }, 12), /tensor "b": data_offsets \[8, 12\] leave a gap: bytes \[4, 8\)/);
+    refuse(craft({ a: entry("F32", [1], [0, 4]) }, 8), /4 trailing byte\(s\) after the last tensor/);
+    const header = (text: string, data = 0) => {
+      const h = new TextEncoder().encode(text);
+      const out = new Uint8Array(8 + h.length + data);
+      new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+      out.set(h, 8);
+      return out;
+    };
+    refuse(header(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, 8), /names tensor "w" twice/);
+    refuse(header(`{"w\\u0041":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"wA":{"dtype":"F32","shape":[],"data_offsets":[4,8]}}`, 8), /names tensor "wA" twice/);
+    const deep = `{"w":{"dtype":"F32","shape":${"[".repeat(5000)}${"]".repeat(5000)},"data_offsets":[0,0]}}`;
+    refuse(header(deep), /nests deeper than 4 levels/);
   });
 
   it("bool bytes other than 0 and 1", () => {

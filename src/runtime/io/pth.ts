@@ -121,7 +121,8 @@ export function readPthArchive(src: ByteSource, options: PthOptions = {}): PthAr
     }
     return d;
   });
-  define("torch._utils", "_rebuild_tensor_v2", (args) => rebuildTensor(args, zip, byteorder));
+  const storageBytes = storageReader(zip, byteorder);
+  define("torch._utils", "_rebuild_tensor_v2", (args) => rebuildTensor(args, storageBytes));
   const rebuildParameter = (args: readonly PyValue[]) => {
     if (args.length < 3) throw new Error(`expected (data, requires_grad, backward_hooks[, state]), got ${args.length} arguments`);
     const data = args[0];
@@ -195,8 +196,46 @@ function intTuple(v: PyValue, what: string): number[] {
   });
 }
 
-/** `_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])` as a contiguous copy. */
-function rebuildTensor(args: readonly PyValue[], zip: ZipReader, byteorder: "little" | "big"): HostTensor {
+/** Bytes that views may copy beyond the storages' own size (a view that repeats elements through stride 0, a transposed copy). */
+const MAX_EXTRA_COPY_BYTES = 256 * 2 ** 20;
+
+interface StorageReader {
+  /** The storage's bytes in host order, read (and inflated, and byte-swapped) once however many tensors view it. */
+  bytes(s: TorchStorage): Uint8Array;
+  /** Account for `n` bytes copied out of storages; throws past the budget. */
+  copy(n: number, what: string): void;
+}
+
+function storageReader(zip: ZipReader, byteorder: "little" | "big"): StorageReader {
+  const read = new Map<string, Uint8Array>();
+  let storageBytes = 0;
+  let copied = 0;
+  return {
+    bytes(s) {
+      let raw = read.get(s.key);
+      if (raw === undefined) {
+        raw = zip.read(s.entry);
+        if (byteorder === "big" && ITEMSIZE[s.dtype] > 1) swapBytes(raw, ITEMSIZE[s.dtype]);
+        read.set(s.key, raw);
+        storageBytes += raw.byteLength;
+      }
+      return raw;
+    },
+    copy(n, what) {
+      copied += n;
+      if (copied > storageBytes + MAX_EXTRA_COPY_BYTES) {
+        throw new Error(`${what}: the tensors' views would copy ${copied} bytes out of ${storageBytes} bytes of storage (views that repeat elements through stride 0, or many views of one storage); refusing more than ${MAX_EXTRA_COPY_BYTES} bytes beyond the storages`);
+      }
+    },
+  };
+}
+
+/**
+ * `_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])`.
+ * A contiguous view shares the storage's bytes (many views of one storage cost nothing); any
+ * other view is copied, within the reader's copy budget.
+ */
+function rebuildTensor(args: readonly PyValue[], storages: StorageReader): HostTensor {
   if (args.length !== 6 && args.length !== 7) throw new Error(`expected 6 or 7 arguments, got ${args.length}`);
   const storage = args[0];
   if (typeof storage !== "object" || storage === null || !("kind" in storage) || storage.kind !== "opaque" || storage.type !== "torch.storage") {
@@ -225,8 +264,7 @@ function rebuildTensor(args: readonly PyValue[], zip: ZipReader, byteorder: "lit
     );
   }
 
-  const raw = zip.read(s.entry);
-  if (byteorder === "big" && is > 1) swapBytes(raw, is);
+  const raw = storages.bytes(s);
   let contiguous = true;
   for (let d = size.length - 1, expect = 1; d >= 0; d--) {
     if (size[d] !== 1 && stride[d] !== expect) contiguous = false;
@@ -234,8 +272,9 @@ function rebuildTensor(args: readonly PyValue[], zip: ZipReader, byteorder: "lit
   }
   let out: Uint8Array;
   if (contiguous) {
-    out = offset === 0 && n * is === raw.byteLength ? raw : raw.slice(offset * is, (offset + n) * is);
+    out = raw.subarray(offset * is, (offset + n) * is);
   } else {
+    storages.copy(n * is, `tensor of size ${JSON.stringify(size)}, stride ${JSON.stringify(stride)} over storage ${JSON.stringify(s.key)}`);
     out = new Uint8Array(n * is);
     const nd = size.length;
     const rowLen = size[nd - 1]!;
@@ -316,33 +355,43 @@ export function flattenStateDict(
   const opts: FlattenOptions = typeof options === "string" ? { prefix: options } : options;
   const unwrap = opts.unwrap === false ? [] : (opts.unwrap ?? DEFAULT_UNWRAP);
   let root: unknown = obj;
+  const unwrapped = new Set<unknown>();
   for (;;) {
     if (!(root instanceof Map)) break;
+    // a dict that contains itself under "model" (a hostile file) would unwrap forever
+    if (unwrapped.has(root)) throw new Error("flattenStateDict: the checkpoint's containers refer back to themselves while unwrapping");
+    unwrapped.add(root);
     const m: Map<unknown, unknown> = root;
     const k = unwrap.find((w) => m.get(w) instanceof Map);
     if (k === undefined) break;
     root = m.get(k);
   }
 
-  const flat: [string, HostTensor][] = [];
-  const open = new Set<unknown>(); // containers on the current path: a pickle may refer back to itself
-  const walk = (v: unknown, path: string): void => {
-    if (isHostTensor(v)) {
-      flat.push([path, v]);
-      return;
-    }
-    if (!(v instanceof Map) && !Array.isArray(v)) return;
-    if (open.has(v)) return;
-    open.add(v);
-    if (v instanceof Map) for (const [k, x] of v) walk(x, path === "" ? String(k) : `${path}.${String(k)}`);
-    else v.forEach((x, i) => walk(x, path === "" ? String(i) : `${path}.${i}`));
-    open.delete(v);
-  };
   if (isHostTensor(root)) throw new Error("flattenStateDict: the checkpoint is a single tensor, not a state dict");
   if (!(root instanceof Map) && !Array.isArray(root)) {
     throw new Error(`flattenStateDict: the checkpoint is a ${root === null ? "None" : typeof root}, not a dict`);
   }
-  walk(root, "");
+  // Depth-first in key order, without recursion (a file decides how deep it nests). Each
+  // container is walked once: a pickle can share one list many times (memo references), and
+  // [x, x] nested 40 deep would otherwise be 2^40 paths; a reference back to a container already
+  // walked (a cycle) is skipped the same way.
+  const flat: [string, HostTensor][] = [];
+  const walked = new Set<unknown>();
+  const stack: [unknown, string][] = [[root, ""]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (isHostTensor(v)) {
+      flat.push([path, v]);
+      continue;
+    }
+    if (!(v instanceof Map) && !Array.isArray(v)) continue;
+    if (walked.has(v)) continue;
+    walked.add(v);
+    const children: [unknown, string][] = [];
+    if (v instanceof Map) for (const [k, x] of v) children.push([x, path === "" ? keyName(k) : `${path}.${keyName(k)}`]);
+    else v.forEach((x, i) => children.push([x, path === "" ? String(i) : `${path}.${i}`]));
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
 
   const strips = opts.stripPrefix === undefined ? [] : typeof opts.stripPrefix === "string" ? [opts.stripPrefix] : opts.stripPrefix;
   const out = new Map<string, HostTensor>();
@@ -359,6 +408,12 @@ export function flattenStateDict(
     out.set(key, t);
   }
   return out;
+}
+
+/** A dict key as a name part: state dicts use strings; a tuple key (which a file may nest deeply) is not spelled out. */
+function keyName(k: unknown): string {
+  if (typeof k === "string" || typeof k === "number" || typeof k === "bigint" || typeof k === "boolean") return String(k);
+  return k === null ? "None" : "<tuple>";
 }
 
 /** The attributes BUILD set on a loaded OrderedDict (e.g. a state_dict's `_metadata`), if any. */

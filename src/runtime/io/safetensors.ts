@@ -80,6 +80,54 @@ const UNSUPPORTED_CODES = new Set(["U16", "U32", "U64", "C64", "F8_E4M3", "F8_E5
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
 const MAX_HEADER = 100_000_000;
+/** Nesting a valid header never exceeds: {entry: {shape: [..]}} is 3 deep. */
+const MAX_HEADER_DEPTH = 4;
+/** Far more tensors than any model has (B/16: ~400; large LLMs: tens of thousands). */
+const MAX_ENTRIES = 1_000_000;
+
+/**
+ * One pass over the header's JSON text, before `JSON.parse` builds anything: the nesting depth
+ * (a file cannot make the parser or an error message recurse deeply), the number of top-level
+ * keys, and the first top-level key that appears twice (`JSON.parse` would keep the last one
+ * silently). Strings are skipped with their escapes; the text is validated by JSON.parse after.
+ */
+function scanHeader(text: string): { depth: number; keys: number; duplicate?: string; tooDeep: boolean } {
+  let depth = 0;
+  let maxDepth = 0;
+  let keys = 0;
+  let expectKey = false;
+  const seen = new Set<string>();
+  let duplicate: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22 /* " */) {
+      const start = i;
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+      if (depth === 1 && expectKey) {
+        keys++;
+        let key: string;
+        try {
+          key = JSON.parse(text.slice(start, i + 1)) as string;
+        } catch {
+          key = text.slice(start + 1, i);
+        }
+        if (seen.has(key)) duplicate ??= key;
+        else seen.add(key);
+        expectKey = false;
+      }
+    } else if (ch === 0x7b /* { */ || ch === 0x5b /* [ */) {
+      depth++;
+      if (depth > maxDepth) maxDepth = depth;
+      if (depth > MAX_HEADER_DEPTH) return { depth, keys, tooDeep: true, ...(duplicate !== undefined ? { duplicate } : {}) };
+      expectKey = depth === 1 && ch === 0x7b;
+    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
+      depth--;
+    } else if (ch === 0x2c /* , */ && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return { depth: maxDepth, keys, tooDeep: false, ...(duplicate !== undefined ? { duplicate } : {}) };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -135,6 +183,10 @@ function parseHeader(src: ByteSource): SafetensorsHeader {
     return fail("header is not valid UTF-8");
   }
   if (!text.startsWith("{")) fail(`header does not start with '{' (not JSON object text: ${JSON.stringify(text.slice(0, 20))})`);
+  const scan = scanHeader(text);
+  if (scan.tooDeep) fail(`header nests deeper than ${MAX_HEADER_DEPTH} levels (a valid header nests 3)`);
+  if (scan.keys > MAX_ENTRIES) fail(`header has ${scan.keys} entries, more than the ${MAX_ENTRIES} allowed`);
+  if (scan.duplicate !== undefined) fail(`header names tensor ${JSON.stringify(scan.duplicate)} twice`);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -189,14 +241,20 @@ function parseHeader(src: ByteSource): SafetensorsHeader {
     entries.push({ name, dtype, shape: [...(shape as number[])], begin, end });
   }
 
+  // The tensors tile the data section exactly, as the reference implementation demands: no
+  // overlap, no gap, no trailing bytes (bytes no tensor owns would be silently ignored).
   const byOffset = entries.filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < byOffset.length; i++) {
-    const prev = byOffset[i - 1]!;
+  let covered = 0;
+  for (let i = 0; i < byOffset.length; i++) {
     const cur = byOffset[i]!;
-    if (cur.begin < prev.end) {
+    if (i > 0 && cur.begin < covered) {
+      const prev = byOffset[i - 1]!;
       fail(`data_offsets [${cur.begin}, ${cur.end}] overlap those of tensor ${JSON.stringify(prev.name)} [${prev.begin}, ${prev.end}]`, cur.name);
     }
+    if (cur.begin > covered) fail(`data_offsets [${cur.begin}, ${cur.end}] leave a gap: bytes [${covered}, ${cur.begin}) of the data section belong to no tensor`, cur.name);
+    covered = cur.end;
   }
+  if (covered < dataLen) fail(`${dataLen - covered} trailing byte(s) after the last tensor: bytes [${covered}, ${dataLen}) of the data section belong to no tensor`);
   return { entries, metadata, dataStart };
 }
 
