@@ -5,6 +5,8 @@
  * `validateConfig` is the run-time check every entry point calls; presets are the released
  * models.
  */
+import * as E from "fp-ts/lib/Either.js";
+import { closestName, decodeOfficialArgs } from "./official-args.js";
 
 /** How the global blocks combine (paper §3.3, Fig. 4): (a) as released, (b)–(d) its ablations. */
 export type Fusion = "sequential" | "parallel" | "hierarchicalKV" | "hierarchicalQ";
@@ -43,9 +45,30 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Problems with a config, each a readable sentence; empty when valid. */
+const CONFIG_KEYS: readonly (keyof UniFormerV2Config)[] = [
+  "inputResolution", "patchSize", "width", "layers", "heads", "frames", "temporalDownsample", "kernelSize", "noLmhra", "doubleLmhra",
+  "dwReduction", "returnList", "globalDim", "globalHeads", "mlpFactor", "mlpDropout", "clsDropout", "dropPathRate", "backboneDropPathRate",
+  "numClasses", "frozen", "fusion",
+];
+
+/** Problems with a config, each a readable sentence; empty when valid. Checks types too: a config may come from a file. */
 export function configProblems(c: UniFormerV2Config): string[] {
+  if (typeof c !== "object" || c === null || Array.isArray(c)) return [`a config must be an object, got ${c === null ? "null" : typeof c}`];
   const problems: string[] = [];
+  for (const key of Object.keys(c)) {
+    if ((CONFIG_KEYS as readonly string[]).includes(key)) continue;
+    const near = closestName(key, CONFIG_KEYS);
+    problems.push(`unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ""}`);
+  }
+  for (const key of ["temporalDownsample", "noLmhra", "doubleLmhra", "frozen"] as const) {
+    if (typeof c[key] !== "boolean") problems.push(`${key} must be true or false, got ${JSON.stringify(c[key]) ?? "undefined"}`);
+  }
+  if (!Array.isArray(c.returnList)) problems.push(`returnList must be a list of layer indices, got ${JSON.stringify(c.returnList) ?? "undefined"}`);
+  if (!Array.isArray(c.mlpDropout)) problems.push(`mlpDropout must be a list of rates, got ${JSON.stringify(c.mlpDropout) ?? "undefined"}`);
+  for (const key of ["dwReduction", "mlpFactor"] as const) {
+    if (typeof c[key] !== "number" || !Number.isFinite(c[key]) || !(c[key] > 0)) problems.push(`${key} must be a positive number, got ${JSON.stringify(c[key]) ?? "undefined"}`);
+  }
+  if (problems.length > 0) return problems;
   const positive = (name: keyof UniFormerV2Config) => {
     const v = c[name];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1) problems.push(`${name} must be a positive integer, got ${String(v)}`);
@@ -57,7 +80,8 @@ export function configProblems(c: UniFormerV2Config): string[] {
   if (c.globalDim !== c.width) problems.push(`globalDim ${c.globalDim} must equal width ${c.width} (the global blocks read the backbone's tokens)`);
   if (c.kernelSize % 2 !== 1) problems.push(`kernelSize ${c.kernelSize} must be odd`);
   if (c.temporalDownsample && c.frames % 2 !== 0) problems.push(`frames ${c.frames} must be even with temporalDownsample`);
-  if (!(c.dwReduction > 0) || Math.floor(c.width / c.dwReduction) < 1) problems.push(`dwReduction ${c.dwReduction} leaves no LT-MHRA channels for width ${c.width}`);
+  if (Math.floor(c.width / c.dwReduction) < 1) problems.push(`dwReduction ${c.dwReduction} leaves no LT-MHRA channels for width ${c.width}`);
+  if (Math.round(c.mlpFactor * c.globalDim) < 1) problems.push(`mlpFactor ${c.mlpFactor} leaves the global blocks' MLP no hidden units (globalDim ${c.globalDim})`);
   if (c.returnList.length === 0) problems.push("returnList is empty: at least one global block is needed");
   c.returnList.forEach((i, k) => {
     if (!Number.isInteger(i) || i < 0 || i >= c.layers) problems.push(`returnList[${k}] = ${i} is not a layer index (0…${c.layers - 1})`);
@@ -116,12 +140,29 @@ export interface OfficialArgs {
   readonly frozen?: boolean;
 }
 
-/** Map the official constructor's arguments (with its defaults) onto a config. */
-export function fromOfficialArgs(a: OfficialArgs, fusion: Fusion = "sequential"): UniFormerV2Config {
+/**
+ * Map the official constructor's arguments (with its defaults) onto a config. The arguments are
+ * checked as data first (types, ranges, unknown keys; every problem at once): a config.json can
+ * hold anything. `source` (a file name) heads the error.
+ */
+export function fromOfficialArgs(args: OfficialArgs, fusion: Fusion = "sequential", source?: string): UniFormerV2Config {
+  const decoded = decodeOfficialArgs(args);
+  const where = source ? `${source}: ` : "";
+  if (E.isLeft(decoded)) throw new ConfigError(`${where}invalid UniFormerV2 constructor arguments:\n  - ${decoded.left.join("\n  - ")}`);
+  const a = decoded.right;
   const returnList = a.return_list ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   if (a.n_layers !== undefined && a.n_layers !== returnList.length) {
-    throw new ConfigError(`n_layers ${a.n_layers} must equal len(return_list) ${returnList.length} (the official code asserts it)`);
+    throw new ConfigError(`${where}n_layers ${a.n_layers} must equal len(return_list) ${returnList.length} (the official code asserts it)`);
   }
+  try {
+    return buildFromOfficial(a, returnList, fusion);
+  } catch (error) {
+    if (error instanceof ConfigError && where) throw new ConfigError(`${where}${error.message}`);
+    throw error;
+  }
+}
+
+function buildFromOfficial(a: OfficialArgs, returnList: readonly number[], fusion: Fusion): UniFormerV2Config {
   return validateConfig({
     inputResolution: a.input_resolution,
     patchSize: a.patch_size,

@@ -11,3 +11,4 @@ export * from "./finetune.js";
 export * from "./classify.js";
 export * from "./video.js";
 export * from "./labels.js";
+export { decodeOfficialArgs, closestName } from "./official-args.js";

@@ -70,7 +70,13 @@ export async function openWeightSource(source: WeightSource, name = sourceName(s
 export function stateDictFromSource(src: ByteSource, format: WeightFormat | undefined, options: FlattenOptions = {}): Map<string, HostTensor> {
   const f = format ?? formatFromBytes(src);
   if (f === undefined) throw new WeightFileError(src.name, "unknown checkpoint format: neither a torch.save zip (.pth) nor safetensors");
-  return flattenStateDict(f === "pth" ? readPthArchive(src).object : readSafetensorsSource(src).tensors, options);
+  const object = f === "pth" ? readPthArchive(src).object : readSafetensorsSource(src).tensors;
+  try {
+    return flattenStateDict(object, options);
+  } catch (error) {
+    // name the file: flattenStateDict sees only the unpickled object
+    throw new WeightFileError(src.name, (error as Error).message.replace(/^flattenStateDict: /, ""));
+  }
 }
 
 /**
