@@ -1,6 +1,6 @@
 /** @file The Node implementation of `Platform` (see `types.ts`): `node:fs`, `process`, the `webgpu` package. */
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FileHandle, NodeWebGpu, Platform } from "./types.js";
@@ -28,11 +28,60 @@ function openFile(path: string): FileHandle {
   };
 }
 
+/** Whether process `pid` is alive (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const tempPattern = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`);
+
+/** Remove temporary files that earlier writes of `base` in `dir` left when their process died (SIGKILL, power loss). */
+function removeStaleTemps(dir: string, base: string): void {
+  const pattern = tempPattern(base);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      /* gone already */
+    }
+  }
+}
+
+/**
+ * Write through a temporary file next to the real target and rename it over: readers see the
+ * old file or the new one, never half of one. A symlink stays a link (its target is replaced);
+ * the target's permission bits are kept (a new file gets 0644 less the umask).
+ */
 function atomicWrite(path: string, chunks: readonly Uint8Array[]): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  let target = path;
+  let mode: number | undefined;
+  try {
+    target = realpathSync(path);
+    mode = statSync(target).mode & 0o7777;
+  } catch {
+    /* a new file */
+  }
+  const dir = dirname(target);
+  const base = basename(target);
+  removeStaleTemps(dir, base);
+  const tmp = join(dir, `.${base}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "wx", 0o644);
+    if (mode !== undefined) fchmodSync(fd, mode);
     for (const chunk of chunks) {
       let done = 0;
       while (done < chunk.byteLength) done += writeSync(fd, chunk, done, chunk.byteLength - done);
@@ -40,7 +89,7 @@ function atomicWrite(path: string, chunks: readonly Uint8Array[]): void {
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    renameSync(tmp, path);
+    renameSync(tmp, target);
   } catch (e) {
     if (fd !== undefined) {
       try {
