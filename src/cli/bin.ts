@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-/** @file Executable entry of the `wgtensor` CLI: runs `main` and maps errors to exit codes. */
+/** @file Executable entry of the `wgtensor` CLI: runs `main` and maps errors to exit codes (2: a bad command line). */
 import { main } from "./main.js";
+import { UsageError } from "./options.js";
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -8,6 +9,10 @@ main(process.argv.slice(2)).then(
     process.exit(code);
   },
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`wgtensor ${error.command}: ${error.problem}\n\n${error.usage}`);
+      process.exit(2);
+    }
     console.error(`wgtensor: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },

@@ -17,6 +17,7 @@ import { classifyFrames, type ClassifyResult } from "../models/uniformerv2/class
 import { readVideo, type FfmpegOptions } from "../models/uniformerv2/ffmpeg.js";
 import { defaultLabels, readLabels } from "../models/uniformerv2/labels.js";
 import type { ViewSpec } from "../models/uniformerv2/video.js";
+import { backendOption, int, parse, required, str, UsageError, wantsHelp } from "./options.js";
 
 export const CLASSIFY_USAGE = `usage: wgtensor classify --preset PRESET --weights CKPT --video FILE [options]
   --preset PRESET   ${Object.keys(PRESETS).join(", ")}
@@ -94,68 +95,56 @@ export async function classify(a: ClassifyArgs): Promise<ClassifyResult> {
   return result;
 }
 
-function value(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith("--")) throw new Error(`classify: ${name} needs a value\n\n${CLASSIFY_USAGE}`);
-  return v;
-}
-
-function count(args: readonly string[], name: string, fallback: number | undefined): number | undefined {
-  const v = value(args, name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`classify: ${name} needs a positive integer, got "${v}"`);
-  return n;
-}
+export const CLASSIFY = {
+  name: "classify",
+  usage: CLASSIFY_USAGE,
+  options: {
+    preset: required(),
+    weights: required(),
+    video: required(),
+    views: str(),
+    backend: backendOption(),
+    top: int(1),
+    labels: str(),
+    batch: int(1),
+    ffmpeg: str(),
+  },
+};
 
 /**
  * The `classify` command: parse `args`, pick the backend (`tryGpu` resolves to undefined, having
  * said why, when there is no adapter), classify. Resolves to the exit status.
  */
 export async function classifyCommand(args: readonly string[], log: (line: string) => void, tryGpu: (log: (line: string) => void) => Promise<unknown>): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     log(CLASSIFY_USAGE);
     return 0;
   }
-  const known = new Set(["--preset", "--weights", "--video", "--views", "--backend", "--top", "--labels", "--batch", "--ffmpeg"]);
-  for (let i = 0; i < args.length; i += 2) {
-    if (!known.has(args[i]!)) throw new Error(`classify: unknown option "${args[i]}"\n\n${CLASSIFY_USAGE}`);
+  const o = parse(CLASSIFY, args);
+  preset(o.preset); // an unknown preset fails before anything is loaded
+  let views: ViewSpec;
+  try {
+    views = parseViews(o.views ?? "3x4");
+  } catch (error) {
+    throw new UsageError(CLASSIFY.name, (error as Error).message, CLASSIFY_USAGE);
   }
-  const need = (name: string) => {
-    const v = value(args, name);
-    if (!v) throw new Error(`classify: ${name} is required\n\n${CLASSIFY_USAGE}`);
-    return v;
-  };
-  const presetName = need("--preset");
-  preset(presetName); // an unknown preset fails before anything is loaded
-  const weights = need("--weights");
-  const videoPath = need("--video");
-  const views = parseViews(value(args, "--views") ?? "3x4");
-  const top = count(args, "--top", 5)!;
-  const batch = count(args, "--batch", undefined);
-  const choice = value(args, "--backend") ?? "auto";
-  if (!["auto", "webgpu", "cpu"].includes(choice)) throw new Error(`--backend must be auto, webgpu or cpu, got "${choice}"`);
   let backend: "cpu" | "webgpu" = "cpu";
-  if (choice !== "cpu") {
+  if (o.backend !== "cpu") {
     if (await tryGpu(log)) backend = "webgpu";
-    else if (choice === "webgpu") return 1;
+    else if (o.backend === "webgpu") return 1;
     else log("classify: falling back to the CPU interpreter (slow: minutes per view for B/16; try --views 1x1)");
   }
-  const labelsFile = value(args, "--labels");
-  const ffmpeg = value(args, "--ffmpeg");
   await classify({
-    preset: presetName,
-    weights,
-    video: videoPath,
+    preset: o.preset,
+    weights: o.weights,
+    video: o.video,
     views,
     backend,
-    top,
+    top: o.top ?? 5,
     log,
-    ...(labelsFile ? { labelsFile } : {}),
-    ...(batch ? { batch } : {}),
-    ...(ffmpeg ? { ffmpeg } : {}),
+    ...(o.labels ? { labelsFile: o.labels } : {}),
+    ...(o.batch ? { batch: o.batch } : {}),
+    ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
   });
   return 0;
 }

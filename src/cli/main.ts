@@ -7,6 +7,8 @@
  *   wgtensor profile WORKLOAD [--repeats N]     per-kernel GPU time, GFLOP/s and GB/s
  *   wgtensor compile WORKLOAD --emit-wgsl DIR   write the generated kernels
  *   wgtensor ops                                the primitives and their fusion roles
+ * Every command declares its options as data for `options.ts` (one strict parser: unknown
+ * options and malformed values are errors, `--x=v` works) and prints its usage on --help / -h.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -20,9 +22,10 @@ import { runDemo } from "./demo.js";
 import { WORKLOADS, workload, workloadProgram } from "./workloads.js";
 import { forward } from "./uniformerv2.js";
 import { classifyCommand } from "./classify.js";
-import { trainCommand, TRAIN_USAGE } from "./train.js";
-import { chooseBackend, count, text } from "./args.js";
-import { memoryCommand, MEMORY_USAGE } from "./memory.js";
+import { parseTrain, trainCommand, TRAIN_USAGE } from "./train.js";
+import { chooseBackend } from "./args.js";
+import { memoryCommand } from "./memory.js";
+import { backendOption, flag, int, parse, required, UsageError, wantsHelp } from "./options.js";
 
 const FORWARD_USAGE = `usage: wgtensor uniformerv2 forward --config CONFIG --weights W --input INPUT --out OUT [options]
   --config CONFIG.json   a fixture's config.json (its constructor_args are the official
@@ -61,14 +64,81 @@ commands:
   ops                            list the primitives with their fusion roles and arities
   help                           show this text
 
+Every command takes --help (-h), and --name=value as well as --name value.
+
 workloads: ${Object.values(WORKLOADS)
   .map((w) => w.usage)
   .join("\n           ")}`;
 
+const WORKLOAD_LIST = Object.values(WORKLOADS)
+  .map((w) => `  ${w.usage}`)
+  .join("\n");
+
+const DEMO = {
+  name: "demo",
+  usage: `usage: wgtensor demo [--steps N] [--seed S] [--backend auto|webgpu|cpu]
+  --steps N      training steps (default 300)
+  --seed S       data and initial weights (default 0)
+  --backend B    auto (default: WebGPU when an adapter is available), webgpu or cpu`,
+  options: { steps: int(0), seed: int(0), backend: backendOption() },
+};
+const INFO = { name: "info", usage: "usage: wgtensor info\n  print the WebGPU adapter, its features and limits", options: {} };
+const OPS = { name: "ops", usage: "usage: wgtensor ops\n  list the primitives with their fusion roles and arities", options: {} };
+const PROFILE = {
+  name: "profile",
+  usage: `usage: wgtensor profile [WORKLOAD] [--repeats N]
+  per-kernel GPU time (timestamp queries), GFLOP/s and GB/s of a workload (default matmul)
+  --repeats N    runs per kernel, the median is shown (default 5)
+workloads:
+${WORKLOAD_LIST}`,
+  options: { repeats: int(1) },
+  positionals: 1,
+};
+const COMPILE = {
+  name: "compile",
+  usage: `usage: wgtensor compile [WORKLOAD] --emit-wgsl DIR
+  write the generated WGSL kernels of a workload (default block:2,16,64,4) to DIR, each with a
+  header naming the graph nodes it fuses
+workloads:
+${WORKLOAD_LIST}`,
+  options: { "emit-wgsl": required() },
+  positionals: 1,
+};
+const FORWARD = {
+  name: "uniformerv2 forward",
+  usage: FORWARD_USAGE,
+  options: { config: required(), weights: required(), input: required(), out: required(), backend: backendOption(), intermediates: flag() },
+};
+
+/** The workload a profile/compile command line names, its errors as the command's. */
+function workloadOf(command: { readonly name: string; readonly usage: string }, text: string) {
+  try {
+    return workload(text);
+  } catch (error) {
+    throw new UsageError(command.name, (error as Error).message, command.usage);
+  }
+}
+
+let dawnNoted = false;
+/**
+ * Dawn (the `webgpu` package) writes "Warning: maxDynamic{Uniform,Storage}BuffersPerPipelineLayout
+ * artificially reduced from … to 16" straight to stderr from C++ when a Vulkan driver reports
+ * more dynamic-offset buffers than it supports (lavapipe, RADV: it then reports 16). No Dawn
+ * toggle or environment variable silences it, so say once what it means.
+ */
+function noteDawnWarning(ctx: GpuContext): void {
+  const limits = ctx.adapter.limits;
+  if (dawnNoted || ctx.backend !== "vulkan" || limits.maxDynamicUniformBuffersPerPipelineLayout !== 16 || limits.maxDynamicStorageBuffersPerPipelineLayout !== 16) return;
+  dawnNoted = true;
+  console.error("wgtensor: Dawn's \"maxDynamic…BuffersPerPipelineLayout artificially reduced … to 16\" warnings are harmless: it caps the Vulkan driver's dynamic-offset buffer limits, which wgtensor does not use");
+}
+
 /** The shared device, or undefined with the reason printed on one line. */
 async function tryGpu(log: (l: string) => void, features: readonly string[] = []): Promise<GpuContext | undefined> {
   try {
-    return await gpu(features.length > 0 ? { features } : {});
+    const ctx = await gpu(features.length > 0 ? { features } : {});
+    noteDawnWarning(ctx);
+    return ctx;
   } catch (error) {
     if (!(error instanceof NoAdapterError)) throw error;
     log(`wgtensor: ${error.message}`);
@@ -79,29 +149,32 @@ async function tryGpu(log: (l: string) => void, features: readonly string[] = []
 export async function main(argv: readonly string[], log: (line: string) => void = console.log): Promise<number> {
   const [command = "help", ...args] = argv;
   const hasGpu = async () => (await tryGpu(log)) !== undefined;
+  /** `--help` anywhere: the command's usage, and nothing runs. */
+  const help = (usage: string) => {
+    log(usage);
+    return 0;
+  };
   switch (command) {
     case "demo": {
-      const backend = await chooseBackend(args, hasGpu, () => log("wgtensor: falling back to the CPU interpreter"));
+      if (wantsHelp(args)) return help(DEMO.usage);
+      const o = parse(DEMO, args);
+      const backend = await chooseBackend(o.backend, hasGpu, () => log("wgtensor: falling back to the CPU interpreter"));
       if (!backend) return 1;
-      await runDemo({ steps: count(args, "--steps", 300), seed: count(args, "--seed", 0), log, backend });
+      await runDemo({ steps: o.steps ?? 300, seed: o.seed ?? 0, log, backend });
       return 0;
     }
     case "train": {
-      if (args.includes("--help")) {
-        log(TRAIN_USAGE);
-        return 0;
-      }
-      const backend = await chooseBackend(args, hasGpu, () => log("wgtensor: falling back to the CPU interpreter (slower: a few minutes more)"));
+      if (wantsHelp(args)) return help(TRAIN_USAGE);
+      const o = parseTrain(args);
+      const backend = await chooseBackend(o.backend, hasGpu, () => log("wgtensor: falling back to the CPU interpreter (slower: a few minutes more)"));
       if (!backend) return 1;
-      return trainCommand(args, backend, log);
+      return trainCommand(o, backend, log);
     }
     case "memory":
-      if (args.includes("--help")) {
-        log(MEMORY_USAGE);
-        return 0;
-      }
       return memoryCommand(args, log);
     case "info": {
+      if (wantsHelp(args)) return help(INFO.usage);
+      parse(INFO, args);
       const ctx = await tryGpu(log);
       if (!ctx) return 1;
       const { info } = ctx;
@@ -111,7 +184,10 @@ export async function main(argv: readonly string[], log: (line: string) => void 
       return 0;
     }
     case "profile": {
-      const w = workload(args[0] ?? "matmul");
+      if (wantsHelp(args)) return help(PROFILE.usage);
+      const o = parse(PROFILE, args);
+      const repeats = o.repeats ?? 5;
+      const w = workloadOf(PROFILE, o.positionals[0] ?? "matmul");
       const ctx = await tryGpu(log, ["timestamp-query"]);
       if (!ctx) return 1;
       const program = workloadProgram(w);
@@ -124,7 +200,7 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         return fromFlat(data, node.dtype, node.shape);
       });
       await compiled.run(inputs);
-      const timings = await compiled.profile(inputs, count(args, "--repeats", 5));
+      const timings = await compiled.profile(inputs, repeats);
       log(`${w.name}: ${w.describe}; ${timings.length} kernel(s) on ${ctx.info.description || ctx.info.vendor}`);
       log(`${"kernel".padEnd(22)} ${"kind".padEnd(11)} ${"ms".padStart(9)} ${"GFLOP/s".padStart(9)} ${"GB/s".padStart(8)}`);
       let total = 0;
@@ -133,14 +209,15 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         const gflops = t.flops > 0 ? (t.flops / t.milliseconds / 1e6).toFixed(2) : "-";
         log(`${t.name.padEnd(22)} ${t.kind.padEnd(11)} ${t.milliseconds.toFixed(3).padStart(9)} ${gflops.padStart(9)} ${(t.bytes / t.milliseconds / 1e6).toFixed(2).padStart(8)}`);
       }
-      log(`total ${total.toFixed(3)} ms (median of ${count(args, "--repeats", 5)} runs per kernel; GB/s counts each buffer a kernel binds once)`);
+      log(`total ${total.toFixed(3)} ms (median of ${repeats} runs per kernel; GB/s counts each buffer a kernel binds once)`);
       compiled.dispose();
       return 0;
     }
     case "compile": {
-      const w = workload(args[0] ?? "block:2,16,64,4");
-      const dir = text(args, "--emit-wgsl");
-      if (!dir) throw new Error("compile: --emit-wgsl DIR is required");
+      if (wantsHelp(args)) return help(COMPILE.usage);
+      const o = parse(COMPILE, args);
+      const w = workloadOf(COMPILE, o.positionals[0] ?? "block:2,16,64,4");
+      const dir = o["emit-wgsl"];
       const program = workloadProgram(w);
       const graph = compileGraph(program.outputs, { maxStorageBuffers: 8 });
       mkdirSync(dir, { recursive: true });
@@ -151,32 +228,20 @@ export async function main(argv: readonly string[], log: (line: string) => void 
     }
     case "uniformerv2": {
       const [sub, ...rest] = args;
+      if (sub === "--help" || sub === "-h") return help(FORWARD_USAGE);
       if (sub !== "forward") throw new Error(`uniformerv2: unknown subcommand "${sub ?? ""}" (try: wgtensor uniformerv2 forward --help)`);
-      if (rest.includes("--help")) {
-        log(FORWARD_USAGE);
-        return 0;
-      }
-      const need = (name: string) => {
-        const v = text(rest, name);
-        if (!v) throw new Error(`uniformerv2 forward: ${name} is required\n\n${FORWARD_USAGE}`);
-        return v;
-      };
-      const backend = await chooseBackend(rest, hasGpu);
+      if (wantsHelp(rest)) return help(FORWARD_USAGE);
+      const o = parse(FORWARD, rest);
+      const backend = await chooseBackend(o.backend, hasGpu);
       if (!backend) return 1;
-      await forward({
-        config: need("--config"),
-        weights: need("--weights"),
-        input: need("--input"),
-        out: need("--out"),
-        backend,
-        intermediates: rest.includes("--intermediates"),
-        log,
-      });
+      await forward({ config: o.config, weights: o.weights, input: o.input, out: o.out, backend, intermediates: o.intermediates, log });
       return 0;
     }
     case "classify":
       return classifyCommand(args, log, (l) => tryGpu(l));
     case "ops": {
+      if (wantsHelp(args)) return help(OPS.usage);
+      parse(OPS, args);
       for (const def of Object.values(registry())) log(`${def.name.padEnd(10)} ${def.role.padEnd(12)} arity ${def.arity}`);
       return 0;
     }

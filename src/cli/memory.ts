@@ -9,6 +9,7 @@ import { FINE_TUNE_MODES, type FineTuneMode } from "../models/uniformerv2/finetu
 import { MOTION_CONFIG } from "../train/motion.js";
 import { trainingStepMemory, type AdapterKind } from "../train/memory.js";
 import type { OptimizerSpec } from "../train/trainer.js";
+import { flag, int, oneOf, parse, str, wantsHelp } from "./options.js";
 
 export const MEMORY_USAGE = `usage: wgtensor memory [--preset b16-k400|tiny|…] [--batch N] [--mode all|frozen-backbone]
                        [--checkpoint-blocks] [--optimizer adamw|sgd] [--adapter discrete|software] [--json]
@@ -23,49 +24,38 @@ export const MEMORY_USAGE = `usage: wgtensor memory [--preset b16-k400|tiny|…]
                          of workgroup memory either way
   --json                 one JSON line instead of the table`;
 
-const OPTIONS = new Set(["--preset", "--batch", "--mode", "--optimizer", "--adapter"]);
-const FLAGS = new Set(["--checkpoint-blocks", "--json"]);
-
-function parse(args: readonly string[]): Map<string, string | true> {
-  const out = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (FLAGS.has(a)) out.set(a, true);
-    else if (OPTIONS.has(a)) {
-      const v = args[++i];
-      if (v === undefined || v.startsWith("--")) throw new Error(`memory: ${a} needs a value\n\n${MEMORY_USAGE}`);
-      out.set(a, v);
-    } else throw new Error(`memory: unknown option "${a}"\n\n${MEMORY_USAGE}`);
-  }
-  return out;
-}
-
-function oneOf<T extends string>(name: string, v: string | true | undefined, allowed: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
-  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) throw new Error(`memory: ${name} must be ${allowed.join(" or ")}, got "${String(v)}"`);
-  return v as T;
-}
+export const MEMORY = {
+  name: "memory",
+  usage: MEMORY_USAGE,
+  options: {
+    preset: str(),
+    batch: int(1),
+    mode: oneOf(...FINE_TUNE_MODES),
+    "checkpoint-blocks": flag(),
+    optimizer: oneOf("adamw", "sgd"),
+    adapter: oneOf("discrete", "software"),
+    json: flag(),
+  },
+};
 
 export async function memoryCommand(args: readonly string[], log: (line: string) => void): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     log(MEMORY_USAGE);
     return 0;
   }
-  const o = parse(args);
-  const presetName = (o.get("--preset") as string | undefined) ?? "b16-k400";
+  const o = parse(MEMORY, args);
+  const presetName = o.preset ?? "b16-k400";
   const config: UniFormerV2Config = presetName === "tiny" ? MOTION_CONFIG : preset(presetName);
-  const batchText = o.get("--batch") as string | undefined;
-  const batch = batchText === undefined ? (presetName === "tiny" ? 16 : 1) : Number(batchText);
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`memory: --batch needs an integer ≥ 1, got "${batchText}"`);
-  const mode = oneOf<FineTuneMode>("--mode", o.get("--mode"), FINE_TUNE_MODES, "all");
-  const optimizerName = oneOf("--optimizer", o.get("--optimizer"), ["adamw", "sgd"] as const, "adamw");
+  const batch = o.batch ?? (presetName === "tiny" ? 16 : 1);
+  const mode: FineTuneMode = o.mode ?? "all";
+  const optimizerName = o.optimizer ?? "adamw";
   const optimizer: OptimizerSpec = optimizerName === "sgd" ? { kind: "sgd", momentum: 0.9, weightDecay: 5e-4 } : { kind: "adamw", weightDecay: 0.05 };
-  const adapter = oneOf<AdapterKind>("--adapter", o.get("--adapter"), ["discrete", "software"], "discrete");
-  const checkpointBlocks = o.has("--checkpoint-blocks");
+  const adapter: AdapterKind = o.adapter ?? "discrete";
+  const checkpointBlocks = o["checkpoint-blocks"];
 
   const m = trainingStepMemory(config, { batch, mode, checkpointBlocks, optimizer, adapter });
   const mib = (bytes: number) => bytes / 2 ** 20;
-  if (o.has("--json")) {
+  if (o.json) {
     const inputs = Object.fromEntries(Object.entries(m.inputs).map(([k, v]) => [k, mib(v)]));
     log(JSON.stringify({ preset: presetName, batch, mode, checkpointBlocks, optimizer: optimizerName, adapter, mib: { inputs, constants: mib(m.constants), pooled: mib(m.pooled), pool: Object.fromEntries(Object.entries(m.pool).map(([k, v]) => [k, mib(v)])), total: mib(m.total) }, kernels: m.kernels, parameters: m.parameters, seconds: m.seconds }));
     return 0;

@@ -17,7 +17,7 @@ import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.js";
 import { evaluateMotion, MOTION_CONFIG, MOTION_TASK, motionData, motionTrainer, trainMotion, type MotionData } from "../train/motion.js";
 import type { OptimizerSpec, Trainer } from "../train/trainer.js";
 import { ProgressBar } from "./progress.js";
-import { count, flag, text as value } from "./args.js";
+import { backendOption, flag, int, num, oneOf, parse, str, UsageError, type Parsed } from "./options.js";
 
 export const TRAIN_USAGE = `usage: wgtensor train [--task synthetic-motion] [options]
   --steps N              training steps of the temporal model (default 150)
@@ -38,6 +38,41 @@ export const TRAIN_USAGE = `usage: wgtensor train [--task synthetic-motion] [opt
   --resume CKPT          continue a run from its checkpoint (its settings are reused)
   --classify N           held-out clips to classify with the saved weights (default 6)
   --json                 end with one JSON line: accuracy, baseline_accuracy, steps, seconds, …`;
+
+export const TRAIN = {
+  name: "train",
+  usage: TRAIN_USAGE,
+  options: {
+    task: str(),
+    steps: int(1),
+    "baseline-steps": int(1),
+    "no-baseline": flag(),
+    batch: int(1),
+    seed: int(0),
+    backend: backendOption(),
+    mode: oneOf(...FINE_TUNE_MODES),
+    weights: str(),
+    optimizer: oneOf("adamw", "sgd"),
+    lr: num(),
+    "train-clips": int(1),
+    "test-clips": int(1),
+    out: str(),
+    "checkpoint-blocks": flag(),
+    "checkpoint-every": int(0),
+    resume: str(),
+    classify: int(0),
+    json: flag(),
+  },
+};
+
+export type TrainOptions = Parsed<typeof TRAIN.options>;
+
+/** The options of `wgtensor train`, checked before any GPU work. */
+export function parseTrain(args: readonly string[]): TrainOptions {
+  const o = parse(TRAIN, args);
+  if (o.task !== undefined && o.task !== "synthetic-motion") throw new UsageError(TRAIN.name, `--task: unknown task "${o.task}" (available: synthetic-motion)`, TRAIN_USAGE);
+  return o;
+}
 
 interface RunSettings {
   readonly task: "synthetic-motion";
@@ -136,16 +171,14 @@ async function runOne(
 }
 
 export async function trainCommand(
-  args: readonly string[],
+  o: TrainOptions,
   backend: "webgpu" | "cpu",
   log: (line: string) => void,
   write: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
   const started = performance.now();
-  const task = value(args, "--task") ?? "synthetic-motion";
-  if (task !== "synthetic-motion") throw new Error(`--task: unknown task "${task}" (available: synthetic-motion)`);
-  const out = value(args, "--out") ?? path.join("runs", "synthetic-motion");
-  const resumePath = value(args, "--resume");
+  const out = o.out ?? path.join("runs", "synthetic-motion");
+  const resumePath = o.resume;
   const resumed = resumePath ? loadCheckpoint(resumePath) : undefined;
   let settings: RunSettings;
   if (resumed) {
@@ -155,30 +188,24 @@ export async function trainCommand(
       throw new Error(`${resumePath}: the checkpoint does not record its run settings ("run" in the header); was it written by wgtensor train?`);
     }
   } else {
-    const mode = (value(args, "--mode") ?? "all") as FineTuneMode;
-    if (!FINE_TUNE_MODES.includes(mode)) throw new Error(`--mode must be ${FINE_TUNE_MODES.join(" or ")}, got "${mode}"`);
-    const optimizer = value(args, "--optimizer") ?? "adamw";
-    if (optimizer !== "adamw" && optimizer !== "sgd") throw new Error(`--optimizer must be adamw or sgd, got "${optimizer}"`);
-    const lr = Number(value(args, "--lr") ?? (optimizer === "sgd" ? 0.05 : 2e-3));
-    if (!(lr > 0)) throw new Error(`--lr needs a positive number`);
-    const weights = value(args, "--weights");
+    const optimizer = o.optimizer ?? "adamw";
     settings = {
       task: "synthetic-motion",
-      steps: count(args, "--steps", 150, 1),
-      batch: count(args, "--batch", 16, 1),
-      seed: count(args, "--seed", 0),
-      mode,
+      steps: o.steps ?? 150,
+      batch: o.batch ?? 16,
+      seed: o.seed ?? 0,
+      mode: o.mode ?? "all",
       optimizer,
-      lr,
-      trainClips: count(args, "--train-clips", 512, 1),
-      testClips: count(args, "--test-clips", 256, 1),
-      ...(weights ? { weights } : {}),
-      ...(flag(args, "--checkpoint-blocks") ? { checkpointBlocks: true } : {}),
+      lr: o.lr ?? (optimizer === "sgd" ? 0.05 : 2e-3),
+      trainClips: o["train-clips"] ?? 512,
+      testClips: o["test-clips"] ?? 256,
+      ...(o.weights ? { weights: o.weights } : {}),
+      ...(o["checkpoint-blocks"] ? { checkpointBlocks: true } : {}),
     };
   }
-  const baselineSteps = count(args, "--baseline-steps", settings.steps, 1);
-  const classifyCount = count(args, "--classify", 6);
-  const checkpointEvery = count(args, "--checkpoint-every", 0);
+  const baselineSteps = o["baseline-steps"] ?? settings.steps;
+  const classifyCount = o.classify ?? 6;
+  const checkpointEvery = o["checkpoint-every"] ?? 0;
   mkdirSync(out, { recursive: true });
   const weightsPath = path.join(out, "uniformerv2-motion.safetensors");
   const checkpointPath = path.join(out, "checkpoint.safetensors");
@@ -210,7 +237,7 @@ export async function trainCommand(
   log(`saved weights (official key names) to ${weightsPath} and the training checkpoint to ${checkpointPath}`);
 
   let baseline: { accuracy: number; steps: number } | undefined;
-  if (!flag(args, "--no-baseline")) {
+  if (!o["no-baseline"]) {
     const b = await runOne("per-frame", { ...settings, steps: baselineSteps }, data, backend, log, write, { perFrame: true });
     const bEval = await evaluateMotion(b.params, data.test, { backend, perFrame: true });
     baseline = { accuracy: bEval.accuracy, steps: baselineSteps };
@@ -233,7 +260,7 @@ export async function trainCommand(
   }
   const seconds = (performance.now() - started) / 1000;
   log(`done in ${seconds.toFixed(1)} s`);
-  if (flag(args, "--json")) {
+  if (o.json) {
     log(
       JSON.stringify({
         task: "synthetic-motion",

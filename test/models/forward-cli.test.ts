@@ -99,10 +99,10 @@ describe("wgtensor uniformerv2 forward (CPU)", () => {
   });
 
   it("an option without its value, a bad backend, an unknown subcommand fail clearly", async () => {
-    expect((await cliError(["uniformerv2", "forward", ...full.slice(0, -1)])).message).toBe("--backend needs a value");
+    expect((await cliError(["uniformerv2", "forward", ...full.slice(0, -1)])).message).toMatch(/^uniformerv2 forward: --backend needs a value\n/);
     expect((await cliError(["uniformerv2", "forward", ...without("--backend"), "--backend", "tpu"])).message).toMatch(/--backend must be auto, webgpu or cpu, got "tpu"/);
     expect((await cliError(["uniformerv2", "backward"])).message).toMatch(/uniformerv2: unknown subcommand "backward"/);
-    expect((await cliError(["uniformerv2", "forward", "--config", "--weights", "w"])).message).toBe("--config needs a value");
+    expect((await cliError(["uniformerv2", "forward", "--config", "--weights", "w"])).message).toMatch(/^uniformerv2 forward: --config needs a value\n/);
   });
 
   it("bad files are named: a config that is not JSON, an unknown preset, an input without video", async () => {

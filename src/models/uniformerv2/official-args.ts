@@ -5,6 +5,7 @@
  * problems, or the config); `fromOfficialArgs` (config.ts) throws them as one `ConfigError`.
  */
 import * as E from "fp-ts/lib/Either.js";
+import { editDistance } from "../../util/edit-distance.js";
 import type { OfficialArgs } from "./config.js";
 
 type Check = (v: unknown) => string | undefined;
@@ -59,23 +60,12 @@ const FIELDS: Readonly<Record<string, { readonly check: Check; readonly required
   frozen: { check: bool },
 };
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 /** The known name closest to `name`, if close enough to be a typo (or the camelCase spelling of one). */
 export function closestName(name: string, known: readonly string[]): string | undefined {
   const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   let best: { name: string; d: number } | undefined;
   for (const k of known) {
-    const d = Math.min(distance(name, k), distance(snake, k));
+    const d = Math.min(editDistance(name, k), editDistance(snake, k));
     if (!best || d < best.d) best = { name: k, d };
   }
   return best && best.d <= Math.max(2, Math.floor(best.name.length / 3)) ? best.name : undefined;

@@ -43,29 +43,89 @@ export async function compileProgram(program: Program, options: GpuCompileOption
   return WebGpuProgram.create(ctx, graph, program.inputs);
 }
 
-/** Like `jit`, but compiled to WGSL and run on WebGPU; resolves to concrete tensors. */
-export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, options: GpuCompileOptions = {}): ((...args: A) => Promise<R>) & { readonly programs: ReadonlyMap<string, Promise<WebGpuProgram>> } {
-  const programs = new Map<string, Promise<{ program: WebGpuProgram; rebuild: (values: readonly CpuArray[]) => R }>>();
+export interface GpuJitOptions extends GpuCompileOptions {
+  /**
+   * Programs kept, one an input signature (default 16): a new signature beyond it disposes the
+   * least recently used program (after the runs that use it).
+   */
+  readonly maxPrograms?: number;
+}
+
+export type GpuJitFunction<A extends readonly unknown[], R> = ((...args: A) => Promise<R>) & {
+  /** The compiled programs by input signature, least recently used first. */
+  readonly programs: ReadonlyMap<string, Promise<WebGpuProgram>>;
+  /** Dispose every program (each after the runs using it); a later call compiles again. */
+  dispose(): void;
+};
+
+interface Entry<R> {
+  readonly compiled: Promise<{ readonly program: WebGpuProgram; readonly rebuild: (values: readonly CpuArray[]) => R }>;
+  /** Calls using the program now; it is disposed once released and none is left. */
+  running: number;
+  released: boolean;
+}
+
+/**
+ * Like `jit`, but compiled to WGSL and run on WebGPU; resolves to concrete tensors. One program
+ * an input signature, at most `maxPrograms` of them; `dispose()` releases them all. A program
+ * disposed by the caller is compiled again on the next call.
+ */
+export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, options: GpuJitOptions = {}): GpuJitFunction<A, R> {
+  const { maxPrograms = 16, ...compileOptions } = options;
+  if (!(maxPrograms >= 1)) throw new Error(`gpuJit: maxPrograms must be at least 1, got ${maxPrograms}`);
+  const programs = new Map<string, Entry<R>>();
+  const disposeIfIdle = (entry: Entry<R>) => {
+    if (entry.released && entry.running === 0) entry.compiled.then(({ program }) => program.dispose(), () => {});
+  };
+  const release = (key: string, entry: Entry<R>) => {
+    if (programs.get(key) === entry) programs.delete(key);
+    entry.released = true;
+    disposeIfIdle(entry);
+  };
   const call = async (...args: A): Promise<R> => {
     const { leaves, def } = flatten(args);
-    let entry = programs.get(def.key);
-    if (!entry) {
-      entry = (async () => {
-        const traced = traceArgs(f, leaves, def);
-        return { program: await compileProgram(traced, options), rebuild: (values: readonly CpuArray[]) => traced.unflatten(values) };
-      })();
-      entry.catch(() => programs.delete(def.key));
+    for (;;) {
+      let entry = programs.get(def.key);
+      if (entry) {
+        programs.delete(def.key); // most recently used: to the end
+      } else {
+        const compiled = (async () => {
+          const traced = traceArgs(f, leaves, def);
+          return { program: await compileProgram(traced, compileOptions), rebuild: (values: readonly CpuArray[]) => traced.unflatten(values) };
+        })();
+        const created: Entry<R> = (entry = { compiled, running: 0, released: false });
+        compiled.catch(() => {
+          if (programs.get(def.key) === created) programs.delete(def.key);
+        });
+      }
       programs.set(def.key, entry);
+      for (const [key, oldest] of programs) {
+        if (programs.size <= maxPrograms) break;
+        release(key, oldest);
+      }
+      entry.running++;
+      try {
+        const { program, rebuild } = await entry.compiled;
+        if (program.disposed) {
+          release(def.key, entry); // disposed by the caller: compile again
+          continue;
+        }
+        return rebuild(await program.run(leaves.map(realize)));
+      } finally {
+        entry.running--;
+        disposeIfIdle(entry);
+      }
     }
-    const { program, rebuild } = await entry;
-    return rebuild(await program.run(leaves.map(realize)));
   };
   const view = new Map<string, Promise<WebGpuProgram>>();
-  return Object.defineProperty(call, "programs", {
+  Object.defineProperty(call, "programs", {
     get: () => {
       view.clear();
-      for (const [k, v] of programs) view.set(k, v.then((e) => e.program));
+      for (const [k, v] of programs) view.set(k, v.compiled.then((e) => e.program));
       return view;
     },
-  }) as typeof call & { readonly programs: ReadonlyMap<string, Promise<WebGpuProgram>> };
+  });
+  return Object.assign(call, {
+    dispose: () => [...programs].forEach(([key, entry]) => release(key, entry)),
+  }) as GpuJitFunction<A, R>;
 }

@@ -15,7 +15,31 @@ import type { GpuContext } from "./device.js";
 import { GpuDeviceLostError, GpuValidationError, scoped, WgslCompileError } from "./errors.js";
 import { debug } from "../../compiler/debug.js";
 
+/**
+ * Compiled pipelines per device, by WGSL source, least recently used first. The cache is
+ * bounded: evicting an entry only drops the cache's reference, since every program holds the
+ * pipelines it uses (a live program's pipeline stays valid; a later program with the same
+ * source compiles it again).
+ */
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+let pipelineCacheLimit = 256;
+
+/**
+ * Bound the pipeline cache (per device, entries by WGSL source; default 256, Infinity for no
+ * bound, 0 for no cache) and return the previous bound. Lowering it evicts the least recently
+ * used entries on the next compile.
+ */
+export function setPipelineCacheLimit(limit: number): number {
+  if (!(limit >= 0)) throw new Error(`setPipelineCacheLimit: expected a number ≥ 0, got ${limit}`);
+  const previous = pipelineCacheLimit;
+  pipelineCacheLimit = limit;
+  return previous;
+}
+
+/** Pipelines the cache holds for a device (compiled or compiling). */
+export function pipelineCacheSize(device: GPUDevice): number {
+  return pipelineCache.get(device)?.size ?? 0;
+}
 
 /**
  * The kernel's WGSL without its comment lines (blanked, so line numbers hold). The header names
@@ -30,7 +54,9 @@ async function pipelineFor(device: GPUDevice, kernel: GeneratedKernel): Promise<
   if (!cache) pipelineCache.set(device, (cache = new Map()));
   const code = shaderCode(kernel.wgsl);
   let pipeline = cache.get(code);
-  if (!pipeline) {
+  if (pipeline) {
+    cache.delete(code); // most recently used: to the end
+  } else {
     pipeline = (async () => {
       const module = device.createShaderModule({ code, label: kernel.name });
       const info = await module.getCompilationInfo();
@@ -47,10 +73,33 @@ async function pipelineFor(device: GPUDevice, kernel: GeneratedKernel): Promise<
         throw new GpuValidationError(`creating the pipeline of ${kernel.name}`, error instanceof Error ? error.message : String(error));
       }
     })();
-    pipeline.catch(() => cache!.delete(code));
-    cache.set(code, pipeline);
+    const failed = pipeline;
+    failed.catch(() => {
+      if (cache!.get(code) === failed) cache!.delete(code);
+    });
+  }
+  cache.set(code, pipeline);
+  for (const oldest of cache.keys()) {
+    if (cache.size <= pipelineCacheLimit) break;
+    cache.delete(oldest);
   }
   return pipeline;
+}
+
+/**
+ * Whether a device was lost, and why: one listener a device, holding nothing but this record
+ * (a listener per program would keep every program, and its constants, alive with the device).
+ */
+const lostDevices = new WeakMap<GPUDevice, { reason?: string }>();
+
+function lostState(device: GPUDevice): { reason?: string } {
+  let state = lostDevices.get(device);
+  if (!state) {
+    const fresh: { reason?: string } = {};
+    lostDevices.set(device, (state = fresh));
+    void device.lost.then((info) => (fresh.reason = info.message || String(info.reason)));
+  }
+  return state;
 }
 
 /** Host data → the bytes a GPU buffer holds (f32, i32, or u32 for bool). */
@@ -94,19 +143,54 @@ export interface KernelTiming {
   readonly bytes: number;
 }
 
+/** What a program holds until it is disposed. */
+interface ProgramResources {
+  readonly graph: CompiledGraph;
+  readonly pipelines: readonly GPUComputePipeline[];
+  readonly bindGroups: readonly GPUBindGroup[];
+  readonly buffers: ReadonlyMap<Node, GPUBuffer>;
+  readonly owned: readonly GPUBuffer[];
+}
+
 export class WebGpuProgram {
-  private lost: string | undefined;
+  /** Undefined once disposed: the buffers are destroyed and the graph (constants) let go. */
+  private held: ProgramResources | undefined;
+  private readonly lost: { reason?: string };
 
   private constructor(
     readonly ctx: GpuContext,
-    readonly graph: CompiledGraph,
     readonly inputs: readonly Node[],
-    private readonly pipelines: readonly GPUComputePipeline[],
-    private readonly bindGroups: readonly GPUBindGroup[],
-    private readonly buffers: ReadonlyMap<Node, GPUBuffer>,
-    private readonly owned: readonly GPUBuffer[],
+    resources: ProgramResources,
   ) {
-    ctx.device.lost.then((info) => (this.lost = info.message || String(info.reason)));
+    this.held = resources;
+    this.lost = lostState(ctx.device);
+  }
+
+  /** Whether `dispose` was called. */
+  get disposed(): boolean {
+    return this.held === undefined;
+  }
+
+  private get resources(): ProgramResources {
+    if (!this.held) throw new Error("program: used after dispose() (compile it again)");
+    return this.held;
+  }
+
+  /** The compiled graph (kernels, memory plan); an error once the program is disposed. */
+  get graph(): CompiledGraph {
+    return this.resources.graph;
+  }
+
+  private get pipelines(): readonly GPUComputePipeline[] {
+    return this.resources.pipelines;
+  }
+
+  private get bindGroups(): readonly GPUBindGroup[] {
+    return this.resources.bindGroups;
+  }
+
+  private get buffers(): ReadonlyMap<Node, GPUBuffer> {
+    return this.resources.buffers;
   }
 
   static async create(ctx: GpuContext, graph: CompiledGraph, inputs: readonly Node[]): Promise<WebGpuProgram> {
@@ -150,7 +234,7 @@ export class WebGpuProgram {
           label: k.name,
         }),
       );
-      return new WebGpuProgram(ctx, graph, inputs, pipelines, bindGroups, buffers, owned);
+      return new WebGpuProgram(ctx, inputs, { graph, pipelines, bindGroups, buffers, owned });
     });
   }
 
@@ -166,7 +250,7 @@ export class WebGpuProgram {
 
   /** Total bytes of the buffers this program holds (inputs, constants, the memory pool). */
   get deviceBytes(): number {
-    return this.owned.reduce((n, b) => n + b.size, 0);
+    return this.held?.owned.reduce((n, b) => n + b.size, 0) ?? 0;
   }
 
   private checkInput(i: number, shape: readonly number[], dtype: string): void {
@@ -202,19 +286,21 @@ export class WebGpuProgram {
    * time and a training step's carry never leaves the program's own buffers.
    */
   async runResident(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[], feedback: readonly (number | undefined)[] = []): Promise<(CpuArray | DeviceValue | undefined)[]> {
+    const kernels = this.graph.kernels.length;
     const started = performance.now();
     try {
       return await this.runOnce(args, keep, feedback);
     } finally {
-      debug(1, () => `ran ${this.graph.kernels.length} kernel(s) in ${(performance.now() - started).toFixed(2)} ms (writes, dispatches, readback)`);
+      debug(1, () => `ran ${kernels} kernel(s) in ${(performance.now() - started).toFixed(2)} ms (writes, dispatches, readback)`);
     }
   }
 
   private async runOnce(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[], feedback: readonly (number | undefined)[]): Promise<(CpuArray | DeviceValue | undefined)[]> {
-    if (this.lost) throw new GpuDeviceLostError(`WebGPU device lost: ${this.lost}`);
+    const { graph, buffers, pipelines, bindGroups } = this.resources;
+    if (this.lost.reason !== undefined) throw new GpuDeviceLostError(`WebGPU device lost: ${this.lost.reason}`);
     const { device } = this.ctx;
     this.writeInputs(args);
-    const outputs = this.graph.outputs;
+    const outputs = graph.outputs;
     const fedBack = this.checkFeedback(feedback);
     const sizeOfOutput = (node: Node) => Math.ceil(bytesOf(node) / 4) * 4;
     const readbacks = outputs.map((node, i) =>
@@ -227,18 +313,18 @@ export class WebGpuProgram {
       await scoped(device, "running the program", async () => {
         const encoder = device.createCommandEncoder();
         args.forEach((arg, i) => {
-          const target = this.buffers.get(this.inputs[i]!)!;
+          const target = buffers.get(this.inputs[i]!)!;
           if (arg instanceof DeviceValue && arg.buffer !== target) encoder.copyBufferToBuffer(arg.buffer, 0, target, 0, arg.buffer.size);
         });
         const pass = encoder.beginComputePass();
-        this.graph.kernels.forEach((k, i) => {
-          pass.setPipeline(this.pipelines[i]!);
-          pass.setBindGroup(0, this.bindGroups[i]!);
+        graph.kernels.forEach((k, i) => {
+          pass.setPipeline(pipelines[i]!);
+          pass.setBindGroup(0, bindGroups[i]!);
           pass.dispatchWorkgroups(...k.workgroups);
         });
         pass.end();
         outputs.forEach((node, i) => {
-          const source = this.buffers.get(node)!;
+          const source = buffers.get(node)!;
           const target = fedBack[i] ?? readbacks[i] ?? kept[i]!.buffer;
           if (source !== target) encoder.copyBufferToBuffer(source, 0, target, 0, Math.min(source.size, target.size));
         });
@@ -334,7 +420,13 @@ export class WebGpuProgram {
     });
   }
 
+  /**
+   * Destroy the program's buffers and let go of everything else it holds (pipelines, bind
+   * groups, the graph and its constants). Idempotent; running a disposed program is an error.
+   */
   dispose(): void {
-    this.owned.forEach((b) => b.destroy());
+    const held = this.held;
+    this.held = undefined;
+    held?.owned.forEach((b) => b.destroy());
   }
 }
