@@ -41,7 +41,8 @@ export interface SourceLowering<P> {
 export interface ReduceLowering {
   readonly kind: "reduce";
   readonly identity: (dtype: DType) => string;
-  readonly combine: (acc: string, value: string) => string;
+  /** `dtype` is the reduced value's: a float reduction may need to treat NaN explicitly. */
+  readonly combine: (acc: string, value: string, dtype: DType) => string;
 }
 
 export interface ContractionLowering {
@@ -52,6 +53,15 @@ export interface ContractionLowering {
 export type Lowering<P> = ElementwiseLowering | MovementLowering<P> | SourceLowering<P> | ReduceLowering | ContractionLowering;
 
 // ------------------------------------------------------------------ helpers shared by ops
+
+/**
+ * `x` is NaN, tested on its bits: drivers compile floating-point compares as if NaN could not
+ * occur (lavapipe's \`x != 0.0\` is false for NaN), the bits cannot be optimised away.
+ */
+export const isNanF32 = (x: string): string => `((bitcast<u32>(${x}) & 0x7fffffffu) > 0x7f800000u)`;
+
+/** max(a, b) that is NaN when either is (WGSL's max may return the other operand). */
+export const maxPropagatingNan = (a: string, b: string): string => `select(max(${a}, ${b}), ${a} + ${b}, ${isNanF32(a)} || ${isNanF32(b)})`;
 
 export function wgslType(dtype: DType): "f32" | "i32" | "bool" {
   return dtype === "float32" ? "f32" : dtype === "int32" ? "i32" : "bool";

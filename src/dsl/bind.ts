@@ -33,6 +33,13 @@ export function bind<K extends OpName>(
     }
     throw error;
   }
+  // Every shape a rule returns is checked once here, so no op (zeros([-1]), a reshape to a
+  // computed 1.5, a shape read from a file) can make a tensor with an impossible dim.
+  const bad = (out.shape as readonly unknown[]).findIndex((d) => typeof d !== "number" || !Number.isSafeInteger(d) || d < 0);
+  if (bad >= 0) {
+    const d: unknown = out.shape[bad];
+    throw new ShapeMismatch(label, `dim ${bad} is ${typeof d === "string" ? JSON.stringify(d) : String(d)}: dims must be non-negative integers`, shapes);
+  }
   return new Tensor(
     new Node(
       op,

@@ -12,7 +12,7 @@ export class ShapeMismatch extends Error {
     readonly shapes: readonly (readonly number[])[],
     readonly site: string = userCallSite(),
   ) {
-    super(`${op}: ${detail} (shapes ${shapes.map(showShape).join(", ")}) at ${site}`);
+    super(`${op}: ${detail}${shapes.length > 0 ? ` (shapes ${shapes.map(showShape).join(", ")})` : ""} at ${site}`);
   }
 }
 

@@ -53,8 +53,9 @@ describe("the packed package, as a consumer installs it", () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it("ships dist, the platform modules and no test files", () => {
+  it("ships dist, the platform modules, the LICENSE and no test files", () => {
     const pkg = path.join(scratch, "node_modules", "wgtensor");
+    expect(readFileSync(path.join(pkg, "LICENSE"), "utf8")).toMatch(/^MIT License/);
     expect(existsSync(path.join(pkg, "dist", "index.js"))).toBe(true);
     expect(existsSync(path.join(pkg, "dist", "platform", "browser.js"))).toBe(true);
     expect(existsSync(path.join(pkg, "dist", "platform", "node.js"))).toBe(true);

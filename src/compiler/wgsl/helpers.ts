@@ -5,7 +5,8 @@
 
 /** tanh saturates to ±1 in f32 beyond |x| ≈ 9; clamping keeps exp-based implementations finite. */
 export const WG_TANH = `fn wg_tanh(x: f32) -> f32 {
-  return tanh(clamp(x, -15.0, 15.0));
+  // clamp(NaN) is a bound on some drivers: keep NaN NaN
+  return select(tanh(clamp(x, -15.0, 15.0)), x, (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u);
 }`;
 
 /**
@@ -60,3 +61,20 @@ export const WG_SPECIAL_FLOATS = `var<private> wg_inf_bits: u32 = 0x7f800000u;
 var<private> wg_nan_bits: u32 = 0x7fc00000u;
 fn wg_inf() -> f32 { return bitcast<f32>(wg_inf_bits); }
 fn wg_nan() -> f32 { return bitcast<f32>(wg_nan_bits); }`;
+
+/**
+ * pow as Math.pow (the CPU interpreter) computes it, where WGSL's pow is undefined (x ≤ 0):
+ * x⁰ = 1, 0 to a positive power 0 and to a negative one ∞, a negative base to an integer power
+ * with the sign of its parity, to any other power NaN.
+ */
+export const WG_POW = `fn wg_pow(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  if (x > 0.0) { return pow(x, y); }
+  if (x == 0.0) { return select(0.0, wg_inf(), y < 0.0); }
+  if (x < 0.0) {
+    if (y != trunc(y)) { return wg_nan(); }
+    let r = pow(-x, y);
+    return select(r, -r, abs(y) % 2.0 == 1.0);
+  }
+  return x + y;
+}`;

@@ -15,6 +15,13 @@ function storageFor(dtype: DType, values: ArrayLike<number>): Storage {
     case "float32":
       return Float32Array.from(values);
     case "int32":
+      // Int32Array.from would truncate 1.7, wrap 1e10 and turn NaN into 0 without a word.
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) {
+          throw new RangeError(`tensor: int32 data must be integers in [-2^31, 2^31); element ${i} is ${v} (round it first, e.g. Math.round)`);
+        }
+      }
       return Int32Array.from(values);
     case "bool":
       return Uint8Array.from(values, (v) => (v ? 1 : 0));
@@ -41,6 +48,10 @@ export function tensor<const S extends Shape = number[], D extends DType = "floa
   dtype?: D,
 ): Tensor<Mutable<S>, D> {
   const dt = (dtype ?? "float32") as DType;
+  const arrayLike = typeof data === "object" && data !== null && typeof (data as { length?: unknown }).length === "number";
+  if (!(typeof data === "number" || typeof data === "boolean" || arrayLike)) {
+    throw new TypeError(`tensor: data must be a number, a boolean, a (nested) array or a typed array, got ${data === null ? "null" : typeof data}`);
+  }
   const isFlat = typeof data === "object" && data !== null && !Array.isArray(data);
   const nested = !isFlat && Array.isArray(data) && data.some((v) => Array.isArray(v));
   const flat: number[] | ArrayLike<number> = nested || typeof data === "number" || typeof data === "boolean"

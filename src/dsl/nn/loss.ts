@@ -6,6 +6,7 @@
  * Logits are [..., K] with int32 labels [...] (PyTorch puts classes at dim 1; move them last).
  * The one-hot is built in the graph: iota over K compared with the labels.
  */
+import { materialize, type CpuArray } from "../../runtime/cpu/array.js";
 import * as core from "../core.js";
 import { DTypeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
@@ -50,6 +51,9 @@ export function crossEntropy(logits: AnyTensor, labels: AnyTensor, options: Cros
   const r = logits.shape.length;
   requireShape("crossEntropy", r >= 1 && sameDims(labels.shape, logits.shape.slice(0, -1)), "logits must be [..., K] and labels [...]", logits, labels);
   const k = logits.shape[r - 1]!;
+  // Labels known now (host data, not a traced input): one past the classes would otherwise
+  // select nothing from the one-hot and give a finite, wrong loss.
+  if (labels.node.op === "constant") checkLabels(materialize((labels.node.params as { value: CpuArray }).value), k, ignoreIndex);
   const logp = logSoftmax(logits, -1);
   const oneHot = core.cast(core.equal(core.iota(logits.shape, -1), core.reshape(labels, [...labels.shape, 1])), "float32");
   const target = eps === 0 ? oneHot : core.add(core.mul(oneHot, 1 - eps), eps / k);
@@ -57,6 +61,15 @@ export function crossEntropy(logits: AnyTensor, labels: AnyTensor, options: Cros
   if (ignoreIndex === undefined) return reduce(per, reduction);
   const kept = core.sub(1, core.cast(core.equal(labels, ignoreIndex), "float32"));
   return reduce(core.mul(per, kept), reduction, core.sum(kept));
+}
+
+function checkLabels(values: ArrayLike<number>, classes: number, ignoreIndex: number | undefined): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== ignoreIndex && !(v >= 0 && v < classes)) {
+      throw new RangeError(`crossEntropy: label ${i} is ${v}, not a class index in [0, ${classes})${ignoreIndex !== undefined ? ` or the ignoreIndex ${ignoreIndex}` : ""}`);
+    }
+  }
 }
 
 /** Mean squared error (or its sum, or the elementwise squares with "none"). */

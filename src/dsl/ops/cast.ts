@@ -5,7 +5,7 @@
 import { castScalar } from "../dtype.js";
 import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
 import type { OpDef } from "./def.js";
-import { elementwise, wgslType } from "../../compiler/lowering.js";
+import { elementwise, isNanF32, wgslType } from "../../compiler/lowering.js";
 
 export const cast: OpDef<"cast"> = {
   name: "cast",
@@ -21,8 +21,12 @@ export const cast: OpDef<"cast"> = {
   },
   lower: elementwise(([x], { inputs: [from], out }) => {
     if (from === out) return x!;
-    if (out === "bool") return `(${x} != ${from === "float32" ? "0.0" : "0i"})`;
+    if (out === "bool") return from === "float32" ? `((${x} != 0.0) || ${isNanF32(x!)})` : `(${x} != 0i)`;
     if (from === "bool") return out === "float32" ? `select(0.0, 1.0, ${x})` : `select(0i, 1i, ${x})`;
+    if (out === "int32") {
+      // as castScalar: toward zero, saturated to the i32 range, NaN → 0 (not left to the driver)
+      return `select(select(select(i32(${x}), 2147483647i, ${x} >= 2147483648.0), (-2147483647i - 1i), ${x} <= -2147483648.0), 0i, ${isNanF32(x!)})`;
+    }
     return `${wgslType(out)}(${x})`;
   }),
   vjp: (ct, { inputs: [x], params }) => [x!.dtype === "float32" && params.dtype === "float32" ? ct : undefined],

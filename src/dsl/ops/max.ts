@@ -1,11 +1,11 @@
 /** @file max: elementwise maximum; at ties the cotangent is split evenly (as JAX does). */
 import * as core from "../core.js";
 import { binaryOp } from "./elementwise.js";
-import { elementwise } from "../../compiler/lowering.js";
+import { elementwise, maxPropagatingNan } from "../../compiler/lowering.js";
 
 export const max = binaryOp({
   name: "max",
-  lower: elementwise(([a, b]) => `max(${a}, ${b})`),
+  lower: elementwise(([a, b], { out }) => (out === "float32" ? maxPropagatingNan(a!, b!) : `max(${a}, ${b})`)),
   float: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
   vjp: (ct, { inputs: [a, b] }) => {
     const share = (x: typeof a, y: typeof a) =>

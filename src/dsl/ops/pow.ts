@@ -5,10 +5,11 @@
 import * as core from "../core.js";
 import { binaryOp } from "./elementwise.js";
 import { elementwise } from "../../compiler/lowering.js";
+import { WG_POW, WG_SPECIAL_FLOATS } from "../../compiler/wgsl/helpers.js";
 
 export const pow = binaryOp({
   name: "pow",
-  lower: elementwise(([a, b]) => `pow(${a}, ${b})`),
+  lower: elementwise(([a, b]) => `wg_pow(${a}, ${b})`, [WG_POW, WG_SPECIAL_FLOATS]),
   float: Math.pow,
   dtypes: ["float32"],
   vjp: (ct, { inputs: [a, b], out }) => [

@@ -5,6 +5,7 @@
 import * as core from "../core.js";
 import type { OpDef } from "./def.js";
 import { reduceCpu, reduceShape } from "./reduce.js";
+import { maxPropagatingNan } from "../../compiler/lowering.js";
 
 export const reduceMax: OpDef<"reduceMax"> = {
   name: "reduceMax",
@@ -16,7 +17,7 @@ export const reduceMax: OpDef<"reduceMax"> = {
   lower: {
     kind: "reduce",
     identity: (dtype) => (dtype === "int32" ? "(-2147483647i - 1i)" : "(-wg_inf())"),
-    combine: (acc, v) => `max(${acc}, ${v})`,
+    combine: (acc, v, dtype) => (dtype === "float32" ? maxPropagatingNan(acc, v) : `max(${acc}, ${v})`),
   },
   vjp: (ct, { inputs: [x], out, params: { axes } }) => {
     const hits = core.cast(core.equal(x!, core.expand(out, x!.shape)), "float32");

@@ -54,7 +54,8 @@ export function header(plan: KernelPlan, fused: readonly Node[], name: string): 
 
 export function assemble(w: KernelWriter, plan: KernelPlan, name: string, attributes: string, body: string[], extra: string[] = []): string {
   const fused = [...w.fused];
-  const specials = body.some((l) => l.includes("wg_inf()") || l.includes("wg_nan()")) ? [WG_SPECIAL_FLOATS] : [];
+  // (a helper that needs them, such as wg_pow, has brought them already)
+  const specials = !w.helpers.has(WG_SPECIAL_FLOATS) && body.some((l) => l.includes("wg_inf()") || l.includes("wg_nan()")) ? [WG_SPECIAL_FLOATS] : [];
   return [header(plan, fused, name), ...w.declarations(), ...specials, ...extra, "", attributes, ...body, "}", ""].join("\n");
 }
 

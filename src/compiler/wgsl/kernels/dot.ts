@@ -172,7 +172,7 @@ function writePrologue(
     w.open(`for (var pk = part; pk < ${k}i; pk += ${parts}i)`);
     // The operand's row-major position (batch bz, row pm, column pk) is the base's too.
     const index = unravelIndex(`((bz * ${m}i + pm) * ${k}i + pk)`, base.shape);
-    w.line(`pacc${p} = ${lower.combine(`pacc${p}`, w.value(r.inputs[0]!, index))};`);
+    w.line(`pacc${p} = ${lower.combine(`pacc${p}`, w.value(r.inputs[0]!, index), r.dtype)};`);
     w.close();
     w.close();
     w.line(`scratch[lid] = pacc${p};`);
@@ -180,7 +180,7 @@ function writePrologue(
     w.open(`if (part == 0i)`);
     w.line(`var t = scratch[prow];`);
     w.open(`for (var q = 1i; q < ${parts}i; q++)`);
-    w.line(`t = ${lower.combine("t", `scratch[prow + q * ${rows}i]`)};`);
+    w.line(`t = ${lower.combine("t", `scratch[prow + q * ${rows}i]`, r.dtype)};`);
     w.close();
     w.line(`pro${p}[prow] = t;`);
     w.close();

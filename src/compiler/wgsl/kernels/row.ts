@@ -42,13 +42,13 @@ export function rowKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
     w.line(`var ${acc}: ${type} = ${lower.identity(r.dtype)};`);
     w.open(`for (var j = i32(lid); j < ${inner}i; j += ${threads}i)`);
     const innerNames = unravelInto(w, "j", innerShape, `r${k}_`);
-    w.line(`${acc} = ${lower.combine(acc, w.value(r.inputs[0]!, indexAt(innerNames)))};`);
+    w.line(`${acc} = ${lower.combine(acc, w.value(r.inputs[0]!, indexAt(innerNames)), r.dtype)};`);
     w.close();
     const scratch = `scratch_${type}`;
     w.line(`${scratch}[lid] = ${acc};`);
     w.line(`workgroupBarrier();`);
     w.open(`for (var s = ${Math.floor(threads / 2)}u; s > 0u; s = s >> 1u)`);
-    w.line(`if (lid < s) { ${scratch}[lid] = ${lower.combine(`${scratch}[lid]`, `${scratch}[lid + s]`)}; }`);
+    w.line(`if (lid < s) { ${scratch}[lid] = ${lower.combine(`${scratch}[lid]`, `${scratch}[lid + s]`, r.dtype)}; }`);
     w.line(`workgroupBarrier();`);
     w.close();
     const result = `red${k}`;
