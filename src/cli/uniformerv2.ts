@@ -7,7 +7,8 @@
  *                          intermediate in the official layout
  *   --backend cpu|webgpu   default: webgpu when an adapter is available
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import * as core from "../dsl/core.js";
 import { realize } from "../dsl/realize.js";
 import type { AnyTensor } from "../dsl/tensor.js";
@@ -35,9 +36,9 @@ export function readConfig(path: string): UniFormerV2Config {
   } catch (error) {
     throw new Error(`${path}: cannot read the config (${error instanceof Error ? error.message : String(error)})`);
   }
-  const args = (parsed as { constructor_args?: unknown }).constructor_args ?? parsed;
-  if (!args || typeof args !== "object" || !("width" in args)) throw new Error(`${path}: no constructor_args (the official constructor's arguments) found`);
-  return fromOfficialArgs(args as Parameters<typeof fromOfficialArgs>[0]);
+  // a fixture's config.json nests them under constructor_args; a plain file is the arguments
+  const nested = typeof parsed === "object" && parsed !== null && "constructor_args" in parsed ? parsed.constructor_args : parsed;
+  return fromOfficialArgs(nested as Parameters<typeof fromOfficialArgs>[0], "sequential", path);
 }
 
 function timed<T>(log: (l: string) => void, what: string, f: () => T): T {
@@ -47,7 +48,22 @@ function timed<T>(log: (l: string) => void, what: string, f: () => T): T {
   return out;
 }
 
+/** The same file, following symlinks where it exists. */
+function sameFile(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
 export async function forward(a: ForwardArgs): Promise<Map<string, HostTensor>> {
+  for (const [option, path] of [["--config", a.config], ["--weights", a.weights], ["--input", a.input]] as const) {
+    if (sameFile(a.out, path)) throw new Error(`--out ${a.out} is the ${option} file: refusing to overwrite an input`);
+  }
   const config = readConfig(a.config);
   const t0 = performance.now();
   const { params, report } = await loadWeights(config, a.weights);

@@ -118,6 +118,30 @@ describe("wgtensor uniformerv2 forward (CPU)", () => {
     // The fixture's config.json is real JSON with constructor_args.
     expect(JSON.parse(readFileSync(`${dir}config.json`, "utf8")).constructor_args).toBeDefined();
   });
+
+  it("a config with wrong types is refused field by field, naming the file; null too", async () => {
+    const args = (over: Record<string, string>) => ["uniformerv2", "forward", ...Object.entries({ ...Object.fromEntries(pairs(full)), ...over }).flat()];
+    const official = (JSON.parse(readFileSync(`${dir}config.json`, "utf8")) as { constructor_args: Record<string, unknown> }).constructor_args;
+    const careless = path.join(tmp.dir, "careless.json");
+    writeFileSync(careless, JSON.stringify({ constructor_args: { ...official, no_lmhra: "false", return_list: "23", mlp_dropout: 0.0 } }));
+    const message = (await cliError(args({ "--config": careless }))).message;
+    expect(message.startsWith(`${careless}: invalid UniFormerV2 constructor arguments:`)).toBe(true);
+    expect(message).toContain(`no_lmhra must be true or false, got "false" (a string)`);
+    expect(message).toContain(`return_list must be a list of layer indices, got "23"`);
+    expect(message).toContain("mlp_dropout must be a list of rates in [0, 1), got 0");
+    const nothing = path.join(tmp.dir, "null.json");
+    writeFileSync(nothing, "null");
+    expect((await cliError(args({ "--config": nothing }))).message).toContain(`${nothing}: invalid UniFormerV2 constructor arguments:\n  - the constructor arguments must be an object of keyword arguments, got null`);
+  });
+
+  it("--out may not be one of the inputs", async () => {
+    const args = (over: Record<string, string>) => ["uniformerv2", "forward", ...Object.entries({ ...Object.fromEntries(pairs(full)), ...over }).flat()];
+    const weights = Object.fromEntries(pairs(full))["--weights"]!;
+    const before = readFileSync(weights);
+    expect((await cliError(args({ "--out": weights }))).message).toMatch(/--out .* is the --weights file: refusing to overwrite an input/);
+    expect(readFileSync(weights).equals(before)).toBe(true);
+    expect((await cliError(args({ "--out": Object.fromEntries(pairs(full))["--input"]! }))).message).toMatch(/is the --input file/);
+  });
 });
 
 describeGpu("wgtensor uniformerv2 forward (WebGPU)", () => {
