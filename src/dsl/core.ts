@@ -142,8 +142,12 @@ export function rsqrt(x: AnyTensor): AnyTensor {
 export function sigmoid(x: AnyTensor): AnyTensor {
   return recip(add(exp(neg(x)), 1));
 }
+/**
+ * max(x, 0) with JAX's derivative at 0 (0, not the ½ a tie of `maximum` gets) and NaN kept NaN:
+ * x where x > 0; 0 where x ≤ 0; NaN (where x ≠ x) itself.
+ */
 export function relu(x: AnyTensor): AnyTensor {
-  return maximum(x, 0);
+  return where(greater(x, 0), x, where(equal(x, x), 0, x));
 }
 export function abs(x: AnyTensor): AnyTensor {
   return maximum(x, neg(x));
@@ -178,7 +182,9 @@ export function max(x: AnyTensor, axes?: number | readonly number[], keepDims = 
 export function mean(x: AnyTensor, axes?: number | readonly number[], keepDims = false): AnyTensor {
   const list = normalizeAxes(axes, x.shape.length, "mean", [x.shape]);
   const count = list.reduce((n, a) => n * x.shape[a]!, 1);
-  return div(sum(cast(x, "float32"), list, keepDims), count);
+  const total = sum(cast(x, "float32"), list, keepDims);
+  // The mean of nothing is NaN (0/0), said explicitly: a GPU may compute 0·∞ as 0.
+  return count === 0 ? full(total.shape, NaN, "float32") : div(total, count);
 }
 
 function dropAxes(x: AnyTensor, axes: readonly number[]): AnyTensor {

@@ -41,3 +41,18 @@ describe("labels known as host data", () => {
     expect(wg.item(wg.nn.crossEntropy(logits, wg.tensor([-1, 0], [2], "int32"), { ignoreIndex: -1 }))).toBeCloseTo(Math.log(3) / 1, 5);
   });
 });
+
+describe("derivatives at the edges, as JAX takes them", () => {
+  it("relu has derivative 0 at 0 (not the ½ of a tie), keeps NaN, and is 0 at −∞", () => {
+    const g = wg.grad((x: wg.AnyTensor) => wg.sum(wg.core.relu(x)))(wg.tensor([-1, 0, 2], [3]));
+    expect(Array.from(wg.data(g))).toEqual([0, 0, 1]);
+    expect(Array.from(wg.data(wg.core.relu(wg.tensor([NaN, -Infinity, -0, 3], [4]))))).toEqual([NaN, 0, 0, 3]);
+  });
+
+  it("d/dx x⁰ is 0 at x = 0 (not 0·0⁻¹ = NaN)", () => {
+    const g = wg.grad((x: wg.AnyTensor) => wg.sum(wg.core.pow(x, 0)))(wg.tensor([0, 2], [2]));
+    expect(Array.from(wg.data(g))).toEqual([0, 0]);
+    const g2 = wg.grad((x: wg.AnyTensor) => wg.sum(wg.core.pow(x, 2)))(wg.tensor([0, 3], [2]));
+    expect(Array.from(wg.data(g2))).toEqual([0, 6]);
+  });
+});

@@ -24,6 +24,8 @@ export function linearIndex(index: readonly string[], shape: readonly number[]):
 
 /** (linear / stride[d]) % shape[d] per dim, without the division or modulo where not needed. */
 export function unravelIndex(linear: string, shape: readonly number[]): string[] {
+  // a shape with no elements is never indexed (its loops run zero times), and its strides hold 0
+  if (shape.includes(0)) return shape.map(() => "0i");
   const strides = rowMajorStrides(shape);
   return shape.map((n, d) => {
     if (n === 1) return "0i";

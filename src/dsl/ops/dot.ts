@@ -29,6 +29,7 @@ export const dot: OpDef<"dot"> = {
     const k = a!.view.shape[r - 1]!;
     const batch = sizeOf(out.shape.slice(0, -2));
     const dst = allocate(out.dtype, sizeOf(out.shape), ctx.precision);
+    if (out.dtype === "int32") return fromFlat(int32Dot(x, y, batch, m, n, k), out.dtype, out.shape);
     const row = new Float64Array(n);
     for (let bi = 0; bi < batch; bi++) {
       const xb = bi * m * k;
@@ -48,3 +49,18 @@ export const dot: OpDef<"dot"> = {
   lower: { kind: "contraction", template: "dot" },
   vjp: (ct, { inputs: [a, b] }) => [core.dot(ct, core.transpose(b!)), core.dot(core.transpose(a!), ct)],
 };
+
+/** int32 products and sums wrap around as the GPU's i32 arithmetic does (f64 would keep the overflow). */
+function int32Dot(x: ArrayLike<number>, y: ArrayLike<number>, batch: number, m: number, n: number, k: number): Int32Array {
+  const dst = new Int32Array(batch * m * n);
+  for (let bi = 0; bi < batch; bi++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let p = 0; p < k; p++) acc = (acc + Math.imul(x[bi * m * k + i * k + p]!, y[bi * k * n + p * n + j]!)) | 0;
+        dst[(bi * m + i) * n + j] = acc;
+      }
+    }
+  }
+  return dst;
+}

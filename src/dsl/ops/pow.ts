@@ -13,7 +13,8 @@ export const pow = binaryOp({
   float: Math.pow,
   dtypes: ["float32"],
   vjp: (ct, { inputs: [a, b], out }) => [
-    core.mul(ct, core.mul(b!, core.pow(a!, core.sub(b!, 1)))),
+    // b·aᵇ⁻¹, and 0 where b = 0 (x⁰ is constant: 0·0⁻¹ would be NaN at a = 0; JAX gives 0 too)
+    core.mul(ct, core.where(core.equal(b!, 0), 0, core.mul(b!, core.pow(a!, core.sub(b!, 1))))),
     core.mul(ct, core.where(core.less(0, a!), core.mul(out, core.log(a!)), 0)),
   ],
 });

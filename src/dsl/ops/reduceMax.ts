@@ -13,7 +13,8 @@ export const reduceMax: OpDef<"reduceMax"> = {
   arity: 1,
   shape: ([x], { axes }) => reduceShape(x!, axes, ["float32", "int32"]),
   cpu: ([x], { axes }, out, ctx) =>
-    reduceCpu(x!, axes, out, ctx.precision, -Infinity, (acc, v) => (v > acc || Number.isNaN(v) ? v : acc)),
+    // the identity of an int32 max is INT_MIN (−∞ would be stored as 0), as on the GPU
+    reduceCpu(x!, axes, out, ctx.precision, x!.dtype === "int32" ? -2147483648 : -Infinity, (acc, v) => (v > acc || Number.isNaN(v) ? v : acc)),
   lower: {
     kind: "reduce",
     identity: (dtype) => (dtype === "int32" ? "(-2147483647i - 1i)" : "(-wg_inf())"),

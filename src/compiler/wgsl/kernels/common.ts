@@ -33,6 +33,8 @@ export function spread(groups: number): [number, number, number] {
 
 /** `let name_d = …` for each dim of a linear position; returns the names ("0i" for size 1). */
 export function unravelInto(w: KernelWriter, linear: string, shape: readonly number[], prefix: string): string[] {
+  // a shape with no elements is never indexed (its loops run zero times), and its strides hold 0
+  if (shape.includes(0)) return shape.map(() => "0i");
   const strides = rowMajorStrides(shape);
   return shape.map((n, d) => {
     if (n === 1) return "0i";
