@@ -31,11 +31,17 @@ import { adamwInit, adamwUpdate, clipGradNorm, sgdInit, sgdUpdate, warmupCosine,
 export type Named<T = AnyTensor> = Readonly<Record<string, T>>;
 
 /** What a model contributes to a step: the loss, outputs to report, updated buffers. */
-export type Objective = (
+export type Objective = ((
   params: Named,
   batch: Named,
   key: AnyTensor,
-) => { readonly loss: AnyTensor; readonly outputs?: Named; readonly buffers?: Named };
+) => { readonly loss: AnyTensor; readonly outputs?: Named; readonly buffers?: Named }) & {
+  /**
+   * Checks a batch's host data before a step (labels in range, …): inside the compiled step
+   * they are program inputs, which no shape rule can look into. Throws what is wrong.
+   */
+  readonly checkBatch?: (batch: Named<CpuArray>) => void;
+};
 
 export type OptimizerSpec = ({ readonly kind: "adamw" } & AdamWOptions) | ({ readonly kind: "sgd" } & SgdOptions);
 
@@ -286,6 +292,7 @@ export class Trainer {
   /** One training step on `batch` (same names and shapes every step). */
   async trainStep(batch: Named<CpuArray | AnyTensor>): Promise<StepReport> {
     const hostBatch = Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, toCpu(v)]));
+    this.options.objective.checkBatch?.(hostBatch);
     const program = this.traced(hostBatch);
     const lr = this.lrAt(this.stepCount);
     const stepKey = this.options.key.foldIn(this.stepCount);

@@ -18,6 +18,7 @@
 import * as nn from "../../dsl/nn/index.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
 import { checkpoint } from "../../dsl/transforms.js";
+import { materialize, type CpuArray } from "../../runtime/cpu/array.js";
 import type { Named, Objective } from "../../train/trainer.js";
 import { geometry, validateConfig, type UniFormerV2Config } from "./config.js";
 import { checkVideo, classify, meanFrameCls, stem, uniformerv2 } from "./model.js";
@@ -101,7 +102,7 @@ export interface ObjectiveOptions {
  */
 export function classificationObjective(config: UniFormerV2Config, o: ObjectiveOptions = {}): Objective {
   validateConfig(config);
-  return (params: Named, batch: Named, key: AnyTensor) => {
+  const objective = (params: Named, batch: Named, key: AnyTensor) => {
     const { videos, labels } = batch;
     if (!videos || !labels) throw new Error(`the batch must hold "videos" and "labels", got ${Object.keys(batch).join(", ") || "nothing"}`);
     const tree = treeFromFlat(new Map(Object.entries(params)));
@@ -110,4 +111,13 @@ export function classificationObjective(config: UniFormerV2Config, o: ObjectiveO
     const loss = nn.crossEntropy(out.logits, labels, { labelSmoothing: o.labelSmoothing ?? 0.1 });
     return { loss, outputs: { logits: out.logits }, buffers: Object.fromEntries(out.bnState ?? []) };
   };
+  // A label past the classes would select no logit: a finite, wrong loss every step.
+  const checkBatch = ({ labels }: Named<CpuArray>) => {
+    if (!labels) return;
+    if (labels.dtype !== "int32") throw new TypeError(`labels must be int32 class indices, got ${labels.dtype}`);
+    const values = materialize(labels);
+    const bad = values.findIndex((v) => !(v >= 0 && v < config.numClasses));
+    if (bad >= 0) throw new RangeError(`label ${bad} of the batch is ${values[bad]}, not a class index in [0, ${config.numClasses})`);
+  };
+  return Object.assign(objective, { checkBatch });
 }
