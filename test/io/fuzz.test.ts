@@ -11,7 +11,7 @@ import { PickleError, readStateDict, WeightFileError } from "../../src/runtime/i
 import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
 import { fixture } from "./helpers.js";
 
-const CASES = Number(process.env.FUZZ_CASES ?? 1500);
+const CASES = Number(process.env.FUZZ_CASES ?? 2500);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const CASE_SECONDS = 5;
 
@@ -25,7 +25,15 @@ const MUTATIONS: readonly [string, Mutation][] = [
   ["zero a range", (b, r) => { const c = b.slice(); const s = at(c, r); c.fill(0, s, s + 1 + Math.floor(r() * 256)); return c; }],
   ["cut short", (b, r) => b.slice(0, at(b, r))],
   ["grow", (b, r) => { const c = new Uint8Array(b.length + 1 + Math.floor(r() * 64)); c.set(b); return c; }],
-  ["duplicate a range", (b, r) => { const s = at(b, r); const n = 1 + Math.floor(r() * 128); return new Uint8Array([...b.subarray(0, s + n), ...b.subarray(s, s + n), ...b.subarray(s + n)]); }],
+  ["duplicate a range", (b, r) => {
+    const s = at(b, r);
+    const n = Math.min(1 + Math.floor(r() * 128), b.length - s);
+    const c = new Uint8Array(b.length + n);
+    c.set(b.subarray(0, s + n));
+    c.set(b.subarray(s, s + n), s + n);
+    c.set(b.subarray(s + n), s + 2 * n);
+    return c;
+  }],
   ["big numbers in the first bytes", (b, r) => { const c = b.slice(); new DataView(c.buffer).setUint32(Math.floor(r() * 8) * 4, Math.floor(r() * 2 ** 32), true); return c; }],
 ];
 
