@@ -2,11 +2,12 @@
  * @file WGSL helper functions that ops call and kernels include when used: what WGSL lacks
  * (erf), what some drivers get wrong (tanh of large |x|), and the Threefry RNG.
  */
+import { isNanF32 } from "../lowering.js";
 
 /** tanh saturates to ±1 in f32 beyond |x| ≈ 9; clamping keeps exp-based implementations finite. */
 export const WG_TANH = `fn wg_tanh(x: f32) -> f32 {
   // clamp(NaN) is a bound on some drivers: keep NaN NaN
-  return select(tanh(clamp(x, -15.0, 15.0)), x, (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u);
+  return select(tanh(clamp(x, -15.0, 15.0)), x, ${isNanF32("x")});
 }`;
 
 /**

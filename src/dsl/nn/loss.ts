@@ -53,7 +53,13 @@ export function crossEntropy(logits: AnyTensor, labels: AnyTensor, options: Cros
   const k = logits.shape[r - 1]!;
   // Labels known now (host data, not a traced input): one past the classes would otherwise
   // select nothing from the one-hot and give a finite, wrong loss.
-  if (labels.node.op === "constant") checkLabels(materialize((labels.node.params as { value: CpuArray }).value), k, ignoreIndex);
+  if (labels.node.op === "constant") {
+    const values = materialize((labels.node.params as { value: CpuArray }).value);
+    const bad = labelOutOfRange(values, k, ignoreIndex);
+    if (bad !== undefined) {
+      throw new RangeError(`crossEntropy: label ${bad} is ${values[bad]}, not a class index in [0, ${k})${ignoreIndex !== undefined ? ` or the ignoreIndex ${ignoreIndex}` : ""}`);
+    }
+  }
   const logp = logSoftmax(logits, -1);
   const oneHot = core.cast(core.equal(core.iota(logits.shape, -1), core.reshape(labels, [...labels.shape, 1])), "float32");
   const target = eps === 0 ? oneHot : core.add(core.mul(oneHot, 1 - eps), eps / k);
@@ -63,13 +69,13 @@ export function crossEntropy(logits: AnyTensor, labels: AnyTensor, options: Cros
   return reduce(core.mul(per, kept), reduction, core.sum(kept));
 }
 
-function checkLabels(values: ArrayLike<number>, classes: number, ignoreIndex: number | undefined): void {
+/** The first label that is not a class index in [0, classes) (nor `ignoreIndex`), or undefined. */
+export function labelOutOfRange(values: ArrayLike<number>, classes: number, ignoreIndex?: number): number | undefined {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (v !== ignoreIndex && !(v >= 0 && v < classes)) {
-      throw new RangeError(`crossEntropy: label ${i} is ${v}, not a class index in [0, ${classes})${ignoreIndex !== undefined ? ` or the ignoreIndex ${ignoreIndex}` : ""}`);
-    }
+    if (v !== ignoreIndex && !(v >= 0 && v < classes)) return i;
   }
+  return undefined;
 }
 
 /** Mean squared error (or its sum, or the elementwise squares with "none"). */

@@ -116,8 +116,8 @@ export function classificationObjective(config: UniFormerV2Config, o: ObjectiveO
     if (!labels) return;
     if (labels.dtype !== "int32") throw new TypeError(`labels must be int32 class indices, got ${labels.dtype}`);
     const values = materialize(labels);
-    const bad = values.findIndex((v) => !(v >= 0 && v < config.numClasses));
-    if (bad >= 0) throw new RangeError(`label ${bad} of the batch is ${values[bad]}, not a class index in [0, ${config.numClasses})`);
+    const bad = nn.labelOutOfRange(values, config.numClasses);
+    if (bad !== undefined) throw new RangeError(`label ${bad} of the batch is ${values[bad]}, not a class index in [0, ${config.numClasses})`);
   };
   return Object.assign(objective, { checkBatch });
 }

@@ -11,7 +11,7 @@ import { realize } from "../../dsl/realize.js";
 import { toFloat32, type HostTensor } from "../../runtime/io/host-tensor.js";
 import { writeSafetensors } from "../../runtime/io/safetensors.js";
 import { fileSource, type ByteSource } from "../../runtime/io/source.js";
-import { formatFromBytes, formatFromName, readStateDict, sourceName, stateDictFromSource, type WeightSource } from "../../runtime/io/state-dict.js";
+import { formatFromBytes, formatFromName, isUrlText, readStateDict, sourceName, stateDictFromSource, type WeightSource } from "../../runtime/io/state-dict.js";
 import type { UniFormerV2Config } from "./config.js";
 import { counterKeys, flatFromTree, paramSpecs, treeFromFlat, type UniFormerV2Params } from "./params.js";
 
@@ -142,7 +142,7 @@ export function stateDictFromParams(config: UniFormerV2Config, params: UniFormer
  * the name's extension says, else the one the first bytes say. `name` labels bytes in messages.
  */
 export async function readCheckpoint(source: WeightSource, name = sourceName(source)): Promise<Map<string, HostTensor>> {
-  if (typeof source === "string" && !/^(https?|blob|data):/i.test(source) && formatFromName(source) === undefined) {
+  if (typeof source === "string" && !isUrlText(source) && formatFromName(source) === undefined) {
     // a path whose extension says nothing: the first bytes decide
     let src: ByteSource;
     try {
@@ -151,8 +151,9 @@ export async function readCheckpoint(source: WeightSource, name = sourceName(sou
       throw new WeightError(`${source}: unknown checkpoint format (expected .safetensors or .pth), and the file cannot be read (${(error as Error).message})`);
     }
     try {
-      if (formatFromBytes(src) === undefined) throw new WeightError(`${source}: unknown checkpoint format (expected .safetensors or .pth): neither a torch.save zip nor safetensors`);
-      return stateDictFromSource(src, undefined);
+      const format = formatFromBytes(src);
+      if (format === undefined) throw new WeightError(`${source}: unknown checkpoint format (expected .safetensors or .pth): neither a torch.save zip nor safetensors`);
+      return stateDictFromSource(src, format);
     } finally {
       src.close();
     }

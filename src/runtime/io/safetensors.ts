@@ -89,14 +89,13 @@ const MAX_HEADER_DEPTH = 4;
 const MAX_ENTRIES = 200_000;
 
 /**
- * One pass over the header's JSON text, before `JSON.parse` builds anything: the nesting depth
- * (a file cannot make the parser or an error message recurse deeply), the number of top-level
+ * One pass over the header's JSON text, before `JSON.parse` builds anything: whether it nests
+ * too deep (a file cannot make the parser or an error message recurse deeply), the number of top-level
  * keys, and the first top-level key that appears twice (`JSON.parse` would keep the last one
  * silently). Strings are skipped with their escapes; the text is validated by JSON.parse after.
  */
-function scanHeader(text: string): { depth: number; keys: number; duplicate?: string; tooDeep: boolean } {
+function scanHeader(text: string): { keys: number; duplicate?: string; tooDeep: boolean } {
   let depth = 0;
-  let maxDepth = 0;
   let keys = 0;
   let expectKey = false;
   const seen = new Set<string>();
@@ -120,8 +119,7 @@ function scanHeader(text: string): { depth: number; keys: number; duplicate?: st
       }
     } else if (ch === 0x7b /* { */ || ch === 0x5b /* [ */) {
       depth++;
-      if (depth > maxDepth) maxDepth = depth;
-      if (depth > MAX_HEADER_DEPTH) return { depth, keys, tooDeep: true, ...(duplicate !== undefined ? { duplicate } : {}) };
+      if (depth > MAX_HEADER_DEPTH) return { keys, tooDeep: true };
       expectKey = depth === 1 && ch === 0x7b;
     } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
       depth--;
@@ -129,7 +127,7 @@ function scanHeader(text: string): { depth: number; keys: number; duplicate?: st
       expectKey = true;
     }
   }
-  return { depth: maxDepth, keys, tooDeep: false, ...(duplicate !== undefined ? { duplicate } : {}) };
+  return { keys, tooDeep: false, ...(duplicate !== undefined ? { duplicate } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------

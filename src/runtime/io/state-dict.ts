@@ -31,7 +31,8 @@ export function formatFromBytes(src: ByteSource): WeightFormat | undefined {
   return undefined;
 }
 
-const isUrlText = (s: string) => /^(https?|blob|data):/i.test(s);
+/** A string source that is a URL to fetch, not a path. */
+export const isUrlText = (s: string) => /^(https?|blob|data):/i.test(s);
 
 /** A readable name for a source, for messages. */
 export function sourceName(source: WeightSource): string {

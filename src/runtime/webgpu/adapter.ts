@@ -25,6 +25,11 @@ export function isSoftwareAdapter(info: AdapterFacts, isFallbackAdapter = false)
   return SOFTWARE.test([info.vendor, info.architecture, info.description, info.device].join(" "));
 }
 
+/** `isSoftwareAdapter` of an adapter's info and its fallback flag (where the implementation has one). */
+export function isSoftwareGpu(adapter: GPUAdapter): boolean {
+  return isSoftwareAdapter(adapter.info, (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true);
+}
+
 /**
  * The subgroup width every subgroup of this device is guaranteed to have (`subgroupMinSize`),
  * or 0 when the device has no subgroups or does not say: a kernel that shares values across

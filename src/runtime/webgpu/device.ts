@@ -8,7 +8,7 @@
  * storage-buffer count bounds how much the compiler can fuse into one kernel.
  */
 import { platform } from "#platform";
-import { isSoftwareAdapter } from "./adapter.js";
+import { isSoftwareGpu } from "./adapter.js";
 
 export interface GpuContext {
   readonly device: GPUDevice;
@@ -54,7 +54,7 @@ function summarize(adapter: GPUAdapter, backend: string): AdapterSummary {
   for (const name of LIMIT_NAMES) limits[name] = Number(adapter.limits[name]);
   return {
     backend,
-    software: isSoftwareAdapter(info, (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true),
+    software: isSoftwareGpu(adapter),
     subgroupMinSize: info.subgroupMinSize ?? 0,
     subgroupMaxSize: info.subgroupMaxSize ?? 0,
     vendor: info.vendor,

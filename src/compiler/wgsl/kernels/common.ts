@@ -5,7 +5,7 @@
 import type { Node } from "../../../dsl/node.js";
 import type { KernelPlan } from "../../schedule.js";
 import type { KernelWriter } from "../expr.js";
-import { rowMajorStrides, unravelIndex } from "../indexing.js";
+import { unravelIndex } from "../indexing.js";
 import { opDef } from "../../../dsl/ops/registry.js";
 import type { ElementwiseLowering } from "../../lowering.js";
 import { WG_SPECIAL_FLOATS } from "../helpers.js";
@@ -31,17 +31,12 @@ export function spread(groups: number): [number, number, number] {
   return [x, Math.max(1, Math.ceil(groups / x)), 1];
 }
 
-/** `let name_d = …` for each dim of a linear position; returns the names ("0i" for size 1). */
+/** `let name_d = …` for each dim of a linear position (`unravelIndex`); returns the names ("0i" where the index is 0). */
 export function unravelInto(w: KernelWriter, linear: string, shape: readonly number[], prefix: string): string[] {
-  // a shape with no elements is never indexed (its loops run zero times), and its strides hold 0
-  if (shape.includes(0)) return shape.map(() => "0i");
-  const strides = rowMajorStrides(shape);
-  return shape.map((n, d) => {
-    if (n === 1) return "0i";
-    const name = `${prefix}${d}`;
-    const div = strides[d] === 1 ? linear : `(${linear} / ${strides[d]}i)`;
-    w.line(`let ${name} = ${d === 0 ? div : `${div} % ${n}i`};`);
-    return name;
+  return unravelIndex(linear, shape).map((index, d) => {
+    if (index === "0i") return index;
+    w.line(`let ${prefix}${d} = ${index};`);
+    return `${prefix}${d}`;
   });
 }
 

@@ -18,7 +18,7 @@ import { sizeOf } from "../../../runtime/cpu/view.js";
 import type { KernelPlan } from "../../schedule.js";
 import { KernelWriter } from "../expr.js";
 import type { GpuContext } from "../../../runtime/webgpu/device.js";
-import { guaranteedSubgroupSize, isSoftwareAdapter } from "../../../runtime/webgpu/adapter.js";
+import { guaranteedSubgroupSize, isSoftwareGpu } from "../../../runtime/webgpu/adapter.js";
 import { linearIndex } from "../indexing.js";
 import { assemble, MAX_GROUPS, unravelInto, writeEpilogue, type GeneratedKernel } from "./common.js";
 import { opDef } from "../../../dsl/ops/registry.js";
@@ -395,8 +395,6 @@ export const LAVAPIPE_PLAIN_DOT_TILING: DotTiling = { tm: 8, tn: 8, wx: 8, wy: 1
 /** Adapters with real workgroup memory: a 64×64 block per 16×16 threads, staged 16 deep. */
 export const GPU_DOT_TILING: DotTiling = { tm: 4, tn: 4, wx: 16, wy: 16, variant: "workgroup", bk: 16 };
 
-const isSoftware = (adapter: GPUAdapter) => isSoftwareAdapter(adapter.info, (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true);
-
 /**
  * Why `tiling` cannot run on the device (features, limits, subgroup width), or undefined when
  * it can. A subgroup tiling wider than the adapter's guaranteed subgroup would compute wrong
@@ -432,17 +430,12 @@ export function dotTilingFits(d: DotDevice, tiling: DotTiling): boolean {
  */
 export const SWIFTSHADER_DOT_TILING: DotTiling = { tm: 16, tn: 8, wx: 16, wy: 1, variant: "subgroup", lanes: 4 };
 
-/** The subgroup tiling for a CPU adapter whose subgroups are `lanes` (8 or 4) wide. */
-export function softwareSubgroupTiling(lanes: 8 | 4): DotTiling {
-  return lanes === 8 ? LAVAPIPE_DOT_TILING : SWIFTSHADER_DOT_TILING;
-}
-
 /** The table: a tiling for the device without measuring anything. */
 export function dotTilingFor(d: DotDevice): DotTiling {
-  if (isSoftware(d.adapter)) {
+  if (isSoftwareGpu(d.adapter)) {
     // lavapipe: 8-lane subgroups (AVX2); SwiftShader in Chrome: 4. Never wider than the adapter's.
     const width = guaranteedSubgroupSize(d.device, d.adapter.info);
-    const sub = width >= 8 ? softwareSubgroupTiling(8) : width >= 4 ? softwareSubgroupTiling(4) : undefined;
+    const sub = width >= 8 ? LAVAPIPE_DOT_TILING : width >= 4 ? SWIFTSHADER_DOT_TILING : undefined;
     return sub && dotTilingFits(d, sub) ? sub : LAVAPIPE_PLAIN_DOT_TILING;
   }
   return dotTilingFits(d, GPU_DOT_TILING) ? GPU_DOT_TILING : DEFAULT_DOT_TILING;
@@ -465,7 +458,7 @@ export const DOT_CANDIDATES: readonly DotTiling[] = [
 
 /** The candidates worth measuring on this device. */
 export function dotCandidatesFor(d: DotDevice): DotTiling[] {
-  const software = isSoftware(d.adapter);
+  const software = isSoftwareGpu(d.adapter);
   return DOT_CANDIDATES.filter((t) => dotTilingFits(d, t) && !(software && t.variant === "workgroup"));
 }
 
