@@ -9,7 +9,7 @@
 import type { DType, Shape } from "./types/shape.js";
 import type { Node } from "./node.js";
 
-export class Tensor<S extends Shape = Shape, D extends DType = DType> {
+export class Tensor<S extends Shape = Shape, D extends DType = "float32"> {
   /** Phantom shape and dtype for the type checker; never read at run time. */
   declare readonly __shape: S;
   declare readonly __dtype: D;

@@ -8,8 +8,11 @@ import type { Dim, Shape, ShapeError } from "../types/index.js";
 
 export type Checked<Rule, Arg> = Rule extends ShapeError<string> ? Rule : Arg;
 
-/** The shape a rule produced (an error never reaches a return type: the call fails first). */
-export type Ok<Rule> = Rule extends ShapeError<string> ? Dim[] : Rule extends Shape ? Mutable<Rule> : Dim[];
+/**
+ * The shape a rule produced. After an error (already reported at the argument) it is `any`, so
+ * the lines that use the result are not a second, third, … error.
+ */
+export type Ok<Rule> = 0 extends 1 & Rule ? any : Rule extends ShapeError<string> ? any : Rule extends Shape ? Mutable<Rule> : Dim[];
 
 /** `const` type parameters infer readonly tuples; shapes are written as plain tuples. */
 export type Mutable<S> = { -readonly [K in keyof S]: S[K] };

@@ -9,14 +9,14 @@
  * Error: `${Op}: cannot broadcast [2, 3] with [4]`.
  */
 import type { BroadcastDim, DimMismatch } from "./dim.js";
-import type { Dim, Shape, ShapeError, ShowShape } from "./shape.js";
+import type { Dim, Shape, ShapeError, ShowShape, UnknownRank } from "./shape.js";
 
 /** Broadcast shape of `A` and `B`, or a {@link ShapeError} prefixed with `Op`. */
 export type Broadcast<A extends Shape, B extends Shape, Op extends string = "broadcast"> =
   number extends A["length"]
-    ? Dim[]
+    ? UnknownRank<A | B>
     : number extends B["length"]
-      ? Dim[]
+      ? UnknownRank<B>
       : BroadcastLoop<A, B> extends infer R
         ? [R] extends [DimMismatch]
           ? ShapeError<`${Op}: cannot broadcast ${ShowShape<A>} with ${ShowShape<B>}`>

@@ -15,7 +15,7 @@
 import type { Add } from "./arith.js";
 import type { NormalizeAxis } from "./axis.js";
 import type { DimMismatch, IsFixedDim, UnifyDim } from "./dim.js";
-import type { Dim, Shape, ShapeError, ShowShape } from "./shape.js";
+import type { Dim, Shape, ShapeError, ShowShape, UnknownRank } from "./shape.js";
 
 /** Result shape of `concat(shapes, axis)`, or a {@link ShapeError}. */
 export type ConcatShape<Shapes extends readonly Shape[], Axis extends number> =
@@ -23,7 +23,7 @@ export type ConcatShape<Shapes extends readonly Shape[], Axis extends number> =
     ? Dim[]
     : Shapes extends readonly [infer First extends Shape, ...infer Rest extends readonly Shape[]]
       ? number extends First["length"]
-        ? Dim[]
+        ? UnknownRank<First>
         : NormalizeAxis<Axis, First["length"]> extends infer Ax
           ? [Ax] extends [never]
             ? ShapeError<`concat: axis ${Axis} is out of range for ${ShowShape<First>}`>

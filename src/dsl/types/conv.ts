@@ -25,7 +25,7 @@
 import type { IsNat, Mod, Mul, NatStr, ToNum } from "./arith.js";
 import type { AddNat, CmpNat, DivNat, MulNat, SubNat } from "./digits.js";
 import type { DimMismatch, IsFixedDim, UnifyDim } from "./dim.js";
-import type { Dim, Shape, ShapeError, ShowDim, ShowShape } from "./shape.js";
+import type { Dim, Shape, ShapeError, ShowDim, ShowShape, UnknownRank } from "./shape.js";
 
 /** Convolution options; every field is optional. */
 export interface ConvOpts {
@@ -83,9 +83,9 @@ type AllNat<T extends readonly unknown[]> = T extends readonly [infer H, ...infe
 /** Channels-last N-d convolution: `[N, ...spatial, Cin]` x `[Cout, ...kernel, Cin/groups]`. */
 export type ConvNdShape<X extends Shape, W extends Shape, Opts extends ConvOpts = {}> =
   number extends X["length"]
-    ? Dim[]
+    ? UnknownRank<X | W>
     : number extends W["length"]
-      ? Dim[]
+      ? UnknownRank<W>
       : X extends readonly [infer N extends Dim, ...infer XS extends Shape, infer Cin extends Dim]
         ? W extends readonly [infer Cout extends Dim, ...infer KS extends Shape, infer CinG extends Dim]
           ? XS["length"] extends KS["length"]

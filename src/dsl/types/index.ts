@@ -3,7 +3,7 @@
  * the per-op shape rules. The digit-string engine (`digits.ts`, `digit-tables.ts`) is internal
  * and not re-exported.
  */
-export type { Dim, DType, IsShapeError, Shape, ShapeError, ShowDim, ShowShape } from "./shape.js";
+export type { Dim, DType, IsShapeError, Shape, ShapeError, ShapeErrorMessage, ShowDim, ShowShape, UnknownRank } from "./shape.js";
 export type { Add, Compare, FloorDiv, Gte, IsNat, Lt, Mod, Mul, NatStr, Product, Sub, Sum, ToNum } from "./arith.js";
 export type { BroadcastDim, DimMismatch, IsFixedDim, IsNamedDim, IsUnknownDim, UnifyDim } from "./dim.js";
 export type { NormalizeAxis } from "./axis.js";

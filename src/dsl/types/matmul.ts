@@ -12,13 +12,13 @@
  */
 import type { Broadcast } from "./broadcast.js";
 import type { DimMismatch, UnifyDim } from "./dim.js";
-import type { Dim, Shape, ShapeError, ShowDim, ShowShape } from "./shape.js";
+import type { Dim, Shape, ShapeError, ShowDim, ShowShape, UnknownRank } from "./shape.js";
 
 /** Result shape of `matmul(a, b)`, or a {@link ShapeError}. */
 export type MatmulShape<A extends Shape, B extends Shape> = number extends A["length"]
-  ? Dim[]
+  ? UnknownRank<A | B>
   : number extends B["length"]
-    ? Dim[]
+    ? UnknownRank<B>
     : A extends readonly [...infer BatchA extends Shape, infer M extends Dim, infer KA extends Dim]
       ? B extends readonly [...infer BatchB extends Shape, infer KB extends Dim, infer N extends Dim]
         ? [UnifyDim<KA, KB>] extends [DimMismatch]

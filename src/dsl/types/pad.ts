@@ -9,12 +9,12 @@
  */
 import type { Add } from "./arith.js";
 import type { IsFixedDim } from "./dim.js";
-import type { Dim, Shape, ShapeError, ShowShape } from "./shape.js";
+import type { Dim, Shape, ShapeError, ShowShape, UnknownRank } from "./shape.js";
 
 /** `S` with each dim grown by its pads, or a {@link ShapeError}. */
 export type PadShape<S extends Shape, Pads extends readonly (readonly [number, number])[]> =
   number extends S["length"]
-    ? Dim[]
+    ? UnknownRank<S>
     : number extends Pads["length"]
       ? Dim[]
       : Pads["length"] extends S["length"]

@@ -8,11 +8,11 @@
  * Error: `permute: [0, 0, 1] is not a permutation of the axes of [2, 3, 4]`.
  */
 import type { Compare } from "./arith.js";
-import type { Dim, Shape, ShapeError, ShowShape } from "./shape.js";
+import type { Dim, Shape, ShapeError, ShowShape, UnknownRank } from "./shape.js";
 
 /** `S` with its axes reordered by `Perm`, or a {@link ShapeError}. */
 export type PermuteShape<S extends Shape, Perm extends readonly number[]> = number extends S["length"]
-  ? Dim[]
+  ? UnknownRank<S>
   : number extends Perm["length"]
     ? Dim[]
     : Perm["length"] extends S["length"]

@@ -12,7 +12,7 @@
  * - `reduce: axis -1 is repeated in [2, -1] for [2, 3, 4]`
  */
 import type { NormalizeAxis } from "./axis.js";
-import type { Dim, Shape, ShapeError, ShowShape } from "./shape.js";
+import type { Dim, Shape, ShapeError, ShowShape, UnknownRank } from "./shape.js";
 
 /** Result shape of a reduction of `S` over `Axes`, or a {@link ShapeError}. */
 export type ReduceShape<
@@ -20,7 +20,7 @@ export type ReduceShape<
   Axes extends readonly number[],
   KeepDims extends boolean,
 > = number extends S["length"]
-  ? Dim[]
+  ? UnknownRank<S>
   : boolean extends KeepDims
     ? Dim[]
     : ResolveAxes<S, Axes> extends infer Ax

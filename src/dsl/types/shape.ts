@@ -20,10 +20,25 @@ export type Shape = readonly Dim[];
 /** Element types supported by the DSL. */
 export type DType = "float32" | "int32" | "bool";
 
-/** The result of a shape rule that failed; `Msg` says why. */
-export interface ShapeError<Msg extends string> {
-  readonly __shapeError: Msg;
-}
+declare const shapeErrorMark: unique symbol;
+
+/**
+ * The result of a shape rule that failed; `Msg` says why. Its one property is *named* by the
+ * message, so that both tsc 5.9 ("… parameter of type 'ShapeError<"add: cannot broadcast …">'")
+ * and tsc 7 ("Property '"add: cannot broadcast …"' is missing in type …") put the message
+ * first, not a field name.
+ */
+export type ShapeError<Msg extends string> = { readonly [K in Msg]: typeof shapeErrorMark };
+
+/** The message of a {@link ShapeError}. */
+export type ShapeErrorMessage<E> = E extends ShapeError<string> ? keyof E & string : never;
+
+/**
+ * What a rule gives for operands of unknown rank: `Dim[]`, or `any` when an operand's shape is
+ * itself `any`, the shape of an op that already failed. `any` is assignable to every shape, so
+ * one mistake is one compile error, not a cascade down the function.
+ */
+export type UnknownRank<Operands> = 0 extends 1 & Operands ? any : Dim[];
 
 /** `true` if `T` is a {@link ShapeError} (and not `never`), else `false`. */
 export type IsShapeError<T> = [T] extends [never]

@@ -14,7 +14,7 @@
 import type { Compare, Sub } from "./arith.js";
 import type { NormalizeAxis } from "./axis.js";
 import type { IsFixedDim } from "./dim.js";
-import type { Dim, Shape, ShapeError, ShowShape } from "./shape.js";
+import type { Dim, Shape, ShapeError, ShowShape, UnknownRank } from "./shape.js";
 
 /** `S` with dim `Axis` replaced by `End - Start`, or a {@link ShapeError}. */
 export type SliceAxisShape<
@@ -23,7 +23,7 @@ export type SliceAxisShape<
   Start extends number,
   End extends number,
 > = number extends S["length"]
-  ? Dim[]
+  ? UnknownRank<S>
   : NormalizeAxis<Axis, S["length"]> extends infer Ax
     ? [Ax] extends [never]
       ? ShapeError<`slice: axis ${Axis} is out of range for ${ShowShape<S>}`>
