@@ -4,6 +4,7 @@
  * these; the typed public API (`dsl/api`) is a thin veneer over them.
  */
 import { bind } from "./bind.js";
+import { resolveReshape } from "./dims.js";
 import { castScalar, type DType } from "./dtype.js";
 import { DTypeMismatch, ShapeMismatch } from "./errors.js";
 import type { Pads } from "./ops/params.js";
@@ -193,12 +194,9 @@ function dropAxes(x: AnyTensor, axes: readonly number[]): AnyTensor {
 
 // ---------------------------------------------------------------- movement
 
-/** Reshape; one dim may be -1 (inferred). */
+/** Reshape; one dim may be -1 (solved from the element count, and it must come out whole). */
 export function reshape(x: AnyTensor, shape: readonly number[]): AnyTensor {
-  const known = shape.reduce((n, d) => (d === -1 ? n : n * d), 1);
-  const holes = shape.filter((d) => d === -1).length;
-  let target = [...shape];
-  if (holes === 1 && known > 0 && x.size % known === 0) target = shape.map((d) => (d === -1 ? x.size / known : d));
+  const target = shape.includes(-1) ? resolveReshape("reshape", shape, x.size, x.shape) : [...shape];
   return bind("reshape", [x], { shape: target });
 }
 

@@ -20,7 +20,11 @@ function normalize(file: string): string {
 
 export function userCallSite(): string {
   const root = normalize(ownRoot());
+  // V8 keeps 10 frames by default, which a check a few helpers deep inside a transform uses up.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
   const stack = new Error().stack?.split("\n").slice(1) ?? [];
+  Error.stackTraceLimit = limit;
   for (const line of stack) {
     // V8: "    at f (file:line:col)" or "    at file:line:col"; Firefox and Safari: "f@file:line:col"
     const match = /^\s*at (?:.*\()?(.+?):(\d+):(\d+)\)?\s*$/.exec(line) ?? /@(.+?):(\d+):(\d+)\s*$/.exec(line);

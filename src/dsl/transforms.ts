@@ -11,12 +11,14 @@ import { markRegion } from "../compiler/passes/remat.js";
 import { evaluate } from "../runtime/cpu/interpreter.js";
 import type { CpuArray, Precision } from "../runtime/cpu/array.js";
 import { bind } from "./bind.js";
+import { bindSpecs, DimScope, resolveDims, scopeOf, withDims } from "./dims.js";
 import type { DType } from "./dtype.js";
 import { Node, nextNodeId } from "./node.js";
 import { realize } from "./realize.js";
 import { Tensor, type AnyTensor } from "./tensor.js";
 import { flatten, type MapLeaves, type TreeDef } from "./tree.js";
 import type { Shape } from "./types/shape.js";
+import type { BindArgs, BindResult, Passable } from "./types/bind.js";
 import type { Mutable } from "./api/checked.js";
 
 // ---------------------------------------------------------------- specs and trace
@@ -51,15 +53,6 @@ export interface Program<R = unknown> {
   run(args: readonly CpuArray[], precision?: Precision): CpuArray[];
   /** The output tree with each value as a constant tensor. */
   unflatten(values: readonly CpuArray[]): R;
-}
-
-export function resolveShape(shape: Shape, bindings: Bindings, where: string): number[] {
-  return shape.map((d) => {
-    if (typeof d === "number") return d;
-    const n = bindings[d];
-    if (n === undefined) throw new Error(`${where}: named dim "${d}" is not bound (pass bindings such as { ${d}: 2 })`);
-    return n;
-  });
 }
 
 function isSpec(x: unknown): x is Spec {
@@ -99,13 +92,14 @@ export function trace<const A extends readonly unknown[], R>(
   specs: A,
   bindings: Bindings = {},
 ): Program<R> {
+  const scope = scopeOf("trace", bindings);
   const inputs: Node<"input">[] = [];
-  const args = mapSpecs(specs, (s, path) => {
-    const t = placeholder(`in${inputs.length}`, resolveShape(s.shape, bindings, `trace: input ${path}`), s.dtype);
+  const args = mapSpecs(specs, (s) => {
+    const t = placeholder(`in${inputs.length}`, withDims(scope, () => resolveDims("trace", s.shape)), s.dtype);
     inputs.push(t.node as Node<"input">);
     return t;
   });
-  return buildProgram(inputs, f(...(args as FromSpecs<A>)));
+  return buildProgram(inputs, withDims(scope, () => f(...(args as FromSpecs<A>))));
 }
 
 function mapSpecs(tree: unknown, fn: (s: Spec, path: string) => AnyTensor, path = ""): unknown {
@@ -121,36 +115,107 @@ function mapSpecs(tree: unknown, fn: (s: Spec, path: string) => AnyTensor, path 
 
 /**
  * Trace `f` on placeholders shaped like the flattened arguments `leaves` (structure `def`):
- * what `jit` and `gpuJit` compile once per signature.
+ * what `jit` and `gpuJit` compile once per signature. `scope` holds the named dims.
  */
-export function traceArgs<A extends readonly unknown[], R>(f: (...args: A) => R, leaves: readonly AnyTensor[], def: TreeDef): Program<R> {
+export function traceArgs<A extends readonly unknown[], R>(f: (...args: A) => R, leaves: readonly AnyTensor[], def: TreeDef, scope = new DimScope("jit")): Program<R> {
   const inputs = leaves.map((t, i) => placeholder(`arg${i}`, t.shape, t.dtype));
   return buildProgram(
     inputs.map((t) => t.node as Node<"input">),
-    f(...(def.rebuild(inputs) as A)),
+    withDims(scope, () => f(...(def.rebuild(inputs) as A))),
   );
 }
 
-export interface JitOptions {
+/**
+ * Specs for some or all of a function's arguments, in their structure: a Spec where the
+ * argument has a tensor, `undefined` for parts left undeclared.
+ */
+export type InputSpecs<A> = A extends Tensor<infer S, infer D>
+  ? Spec<S, D> | undefined
+  : A extends (...args: never) => unknown
+    ? undefined
+    : A extends readonly unknown[]
+      ? { readonly [K in keyof A]: InputSpecs<A[K]> } | undefined
+      : A extends object
+        ? { readonly [K in keyof A]?: InputSpecs<A[K]> } | undefined
+        : undefined;
+
+export interface NamedDimOptions<A extends readonly unknown[]> {
+  /**
+   * The arguments' declared shapes (specs with names, e.g. `[wg.spec(["B", 3]), undefined]`):
+   * each call binds the names to the sizes it passes, checks that every occurrence agrees,
+   * and the function's ops (a reshape to `["B", "T", -1]`) see the bindings.
+   */
+  readonly inputs?: InputSpecs<A>;
+}
+
+export interface JitOptions<A extends readonly unknown[] = readonly unknown[]> extends NamedDimOptions<A> {
   readonly precision?: Precision;
 }
+
+/**
+ * The named dims of one call: declared by `inputs` and bound to the passed tensors' sizes
+ * (a disagreement is a ShapeMismatch naming the dim), or empty for ops to solve.
+ */
+export function callScope(op: string, inputs: unknown, args: readonly unknown[]): DimScope {
+  const scope = new DimScope(op);
+  if (inputs === undefined) return scope;
+  const specs: { path: string; shape: Shape; dtype: DType }[] = [];
+  const passed: AnyTensor[] = [];
+  const walk = (spec: unknown, arg: unknown, path: string): void => {
+    if (spec === undefined || spec === null) return;
+    if (isSpec(spec)) {
+      if (!(arg instanceof Tensor)) throw new TypeError(`${op}: input ${path} is declared a tensor, got ${arg === null ? "null" : typeof arg}`);
+      specs.push({ path, shape: spec.shape, dtype: spec.dtype });
+      passed.push(arg);
+    } else if (Array.isArray(spec)) {
+      spec.forEach((s, i) => walk(s, (arg as readonly unknown[] | undefined)?.[i], `${path}[${i}]`));
+    } else if (typeof spec === "object") {
+      for (const [k, s] of Object.entries(spec)) walk(s, (arg as Record<string, unknown> | undefined)?.[k], `${path}.${k}`);
+    }
+  };
+  if (!Array.isArray(inputs)) throw new TypeError(`${op}: inputs must list a spec (or undefined) for each argument`);
+  inputs.forEach((spec, i) => walk(spec, args[i], `argument ${i + 1}`));
+  bindSpecs(scope, specs, passed);
+  return scope;
+}
+
+/**
+ * A compiled function's signature: it takes concrete tensors where `f` was typed over names,
+ * binds each name to the size it meets (a literal conflict is a compile error at the argument),
+ * and returns `f`'s result with the names substituted.
+ */
+export type Jitted<A extends readonly unknown[], R> = <const Args extends Passable<A>>(...args: BindArgs<"jit", A, Args>) => BindResult<A, Args, R>;
 
 /**
  * Compile `f` once per input signature (shapes, dtypes, static leaves) and run the program.
  * Arguments are pytrees of concrete tensors; results come back as concrete tensors.
  */
-export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): ((...args: A) => R) & { readonly traces: number } {
+export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, options: JitOptions<A> = {}): Jitted<A, R> & { readonly traces: number } {
   const programs = new Map<string, Program<R>>();
   const call = (...args: A): R => {
     const { leaves, def } = flatten(args);
+    // Checked on every call: the cache key holds the shapes, not whether they bind consistently.
+    const scope = callScope("jit", options.inputs, args);
     let program = programs.get(def.key);
     if (!program) {
-      program = traceArgs(f, leaves, def);
+      program = traceArgs(f, leaves, def, scope);
       programs.set(def.key, program);
     }
     return program.unflatten(program.run(leaves.map(realize), options.precision));
   };
-  return Object.defineProperty(call, "traces", { get: () => programs.size }) as typeof call & { readonly traces: number };
+  const jitted = asCompiled<Jitted<A, R> & { readonly traces: number }>(call);
+  Object.defineProperty(jitted, "traces", { get: () => programs.size });
+  return jitted;
+}
+
+/**
+ * A call wrapper under its compiled signature (`Jitted`, `GpuJitted`, `Grad`). The one cast of
+ * named-dim binding: the wrapper takes `f`'s declared arguments, and a concrete call binds them
+ * at run time (`callScope` and each op check it), which the generic signature describes but
+ * the checker cannot prove.
+ */
+export function asCompiled<J>(call: (...args: never) => unknown): J {
+  return call as unknown as J;
 }
 
 // ---------------------------------------------------------------- autodiff
@@ -180,33 +245,59 @@ function checkScalar(out: unknown, who: string): AnyTensor {
   return out;
 }
 
+/**
+ * A differentiated function's signature: like {@link Jitted}, it takes concrete tensors where
+ * `f` was typed over names and returns `R` (the gradient has the parameters' structure) with
+ * the names substituted.
+ */
+export type Differentiated<Op extends string, P, A extends readonly unknown[], R> = <const Args extends Passable<[P, ...A]>>(
+  ...args: BindArgs<Op, [P, ...A], Args>
+) => BindResult<[P, ...A], Args, R>;
+
+/** Run `f(params, ...rest)` with fresh parameter leaves and the call's named dims; the loss is checked to be a scalar. */
+function differentiate<P, A extends readonly unknown[], Out>(
+  op: string,
+  f: (params: P, ...rest: A) => Out,
+  loss: (out: Out) => unknown,
+  inputs: unknown,
+  params: P,
+  rest: A,
+): { out: Out; grads: P } {
+  const scope = callScope(op, inputs, [params, ...rest]);
+  const { leaves, tree } = freshLeaves(params);
+  const out = withDims(scope, () => f(tree, ...rest));
+  const scalar = checkScalar(loss(out), op);
+  return { out, grads: flatten(params).def.rebuild(backward(scalar, leaves)) as P };
+}
+
 /** value and gradient with respect to the first argument (a pytree of tensors). */
 export function valueAndGrad<P, A extends readonly unknown[], L extends AnyTensor>(
   f: (params: P, ...rest: A) => L,
-): (params: P, ...rest: A) => [L, MapLeaves<P, AnyTensor> & P] {
-  return (params, ...rest) => {
-    const { leaves, tree } = freshLeaves(params);
-    const loss = checkScalar(f(tree, ...rest), "valueAndGrad") as L;
-    return [loss, flatten(params).def.rebuild(backward(loss, leaves)) as MapLeaves<P, AnyTensor> & P];
-  };
+  options: NamedDimOptions<[P, ...A]> = {},
+): Differentiated<"valueAndGrad", P, A, [L, P]> {
+  return asCompiled((params: P, ...rest: A) => {
+    const { out, grads } = differentiate("valueAndGrad", f, (l) => l, options.inputs, params, rest);
+    return [out, grads];
+  });
 }
 
 /** Like valueAndGrad, for functions that return [loss, auxiliary outputs]. */
 export function valueAndGradWithAux<P, A extends readonly unknown[], L extends AnyTensor, X>(
   f: (params: P, ...rest: A) => readonly [L, X],
-): (params: P, ...rest: A) => [[L, X], P] {
-  return (params, ...rest) => {
-    const { leaves, tree } = freshLeaves(params);
-    const [loss, aux] = f(tree, ...rest);
-    checkScalar(loss, "valueAndGradWithAux");
-    return [[loss, aux], flatten(params).def.rebuild(backward(loss, leaves)) as P];
-  };
+  options: NamedDimOptions<[P, ...A]> = {},
+): Differentiated<"valueAndGradWithAux", P, A, [[L, X], P]> {
+  return asCompiled((params: P, ...rest: A) => {
+    const { out, grads } = differentiate("valueAndGradWithAux", f, ([l]) => l, options.inputs, params, rest);
+    return [[out[0], out[1]], grads];
+  });
 }
 
 /** Gradient with respect to the first argument. */
-export function grad<P, A extends readonly unknown[]>(f: (params: P, ...rest: A) => AnyTensor): (params: P, ...rest: A) => P {
-  const vg = valueAndGrad(f);
-  return (params, ...rest) => vg(params, ...rest)[1];
+export function grad<P, A extends readonly unknown[]>(
+  f: (params: P, ...rest: A) => AnyTensor,
+  options: NamedDimOptions<[P, ...A]> = {},
+): Differentiated<"grad", P, A, P> {
+  return asCompiled((params: P, ...rest: A) => differentiate("grad", f, (l) => l, options.inputs, params, rest).grads);
 }
 
 /**

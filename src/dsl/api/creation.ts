@@ -4,6 +4,7 @@ import { ShapeMismatch } from "../errors.js";
 import type { Tensor } from "../tensor.js";
 import type { DType, Shape } from "../types/index.js";
 import type { Mutable } from "./checked.js";
+import { resolveDims } from "../dims.js";
 import type { Storage } from "../../runtime/cpu/array.js";
 import type { Key } from "../../runtime/random/threefry.js";
 
@@ -63,15 +64,19 @@ export function tensor<const S extends Shape = number[], D extends DType = "floa
   return core.constant(storageFor(dt, flat), dims, dt) as never;
 }
 
-export function full<const S extends Shape, D extends DType = "float32">(shape: S & Sizes<S>, value: number, dtype?: D): Tensor<Mutable<S>, D> {
-  return core.full(shape as readonly number[], value, dtype ?? "float32") as never;
+/**
+ * A tensor of `shape` filled with `value`. Inside a traced function the shape may name dims
+ * (`["B", 3]`), which take the sizes the names are bound to.
+ */
+export function full<const S extends Shape, D extends DType = "float32">(shape: S, value: number, dtype?: D): Tensor<Mutable<S>, D> {
+  return core.full(resolveDims("full", shape), value, dtype ?? "float32") as never;
 }
 
-export function zeros<const S extends Shape, D extends DType = "float32">(shape: S & Sizes<S>, dtype?: D): Tensor<Mutable<S>, D> {
+export function zeros<const S extends Shape, D extends DType = "float32">(shape: S, dtype?: D): Tensor<Mutable<S>, D> {
   return full(shape, 0, dtype);
 }
 
-export function ones<const S extends Shape, D extends DType = "float32">(shape: S & Sizes<S>, dtype?: D): Tensor<Mutable<S>, D> {
+export function ones<const S extends Shape, D extends DType = "float32">(shape: S, dtype?: D): Tensor<Mutable<S>, D> {
   return full(shape, 1, dtype);
 }
 

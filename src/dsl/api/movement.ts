@@ -10,31 +10,30 @@ import type {
   PermuteShape,
   ReshapeShape,
   Shape,
+  ShapeError,
   SliceAxisShape,
 } from "../types/index.js";
-import type { Checked, Ok } from "./checked.js";
+import type { Checked, Mutable, Ok } from "./checked.js";
+import { resolveDims, resolveReshape } from "../dims.js";
 
-/** Reshape to `shape` (fixed and named dims; the element counts must agree). */
+/**
+ * Reshape to `shape`: fixed dims, named dims and at most one `-1`; the element counts must
+ * agree. Inside a traced function a name takes the size it is bound to (the specs given to
+ * trace/jit/gpuJit/grad, or `bindings`); one name not yet bound is solved from the element
+ * count (it must come out whole) and keeps that size for the rest of the trace.
+ */
 export function reshape<S extends Shape, const To extends Shape, D extends DType>(
   x: Tensor<S, D>,
   shape: Checked<ReshapeShape<S, To>, To>,
   bindings: Readonly<Record<string, number>> = {},
 ): Tensor<Ok<ReshapeShape<S, To>>, D> {
-  const target = (shape as To).map((d) => (typeof d === "number" ? d : resolveNamed(d, x, shape as To, bindings)));
-  return core.reshape(x, target) as never;
+  return core.reshape(x, resolveReshape("reshape", target(shape), x.size, x.shape, bindings)) as never;
 }
 
-/** A named dim in a reshape target takes its size from `bindings`, or from the same name's
- *  only possible size (the input's size divided by the other dims). */
-function resolveNamed(name: string, x: Tensor<Shape, DType>, target: readonly Dim[], bindings: Readonly<Record<string, number>>): number {
-  const bound = bindings[name];
-  if (bound !== undefined) return bound;
-  const named = target.filter((d) => typeof d === "string");
-  if (named.length !== 1) {
-    throw new Error(`reshape: named dims ${named.join(", ")} need sizes: pass bindings such as { ${name}: 2 }`);
-  }
-  const known = target.reduce<number>((n, d) => (typeof d === "number" ? n * d : n), 1);
-  return x.size / known;
+/** The target the caller wrote (a failed rule's ShapeError type was already reported at the call). */
+function target<To extends Shape>(shape: To | ShapeError<string>): Shape {
+  if (!Array.isArray(shape)) throw new TypeError(`reshape: the shape must be an array of dims, got ${typeof shape}`);
+  return shape;
 }
 
 export function permute<S extends Shape, const P extends readonly number[], D extends DType>(
@@ -51,12 +50,15 @@ export function transpose<S extends Shape, D extends DType>(x: Tensor<S, D>): Te
   return core.transpose(x) as never;
 }
 
-/** Broadcast to `shape` (numpy rules: leading dims may be added, size-1 dims stretched). */
+/**
+ * Broadcast to `shape` (numpy rules: leading dims may be added, size-1 dims stretched); inside
+ * a traced function the shape may name bound dims.
+ */
 export function broadcastTo<S extends Shape, const To extends Shape, D extends DType>(
   x: Checked<Broadcast<S, To, "broadcastTo">, Tensor<S, D>>,
-  shape: To & readonly number[],
-): Tensor<To, D> {
-  return core.broadcastTo(x as Tensor<S, D>, shape) as never;
+  shape: To,
+): Tensor<Mutable<To>, D> {
+  return core.broadcastTo(x as Tensor<S, D>, resolveDims("broadcastTo", shape)) as never;
 }
 
 /** `x[start:end]` along `axis`. */

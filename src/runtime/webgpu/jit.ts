@@ -5,7 +5,8 @@
  */
 import { compileGraph, type CompileOptions } from "../../compiler/compile.js";
 import { realize } from "../../dsl/realize.js";
-import { traceArgs, type Program } from "../../dsl/transforms.js";
+import { asCompiled, callScope, traceArgs, type NamedDimOptions, type Program } from "../../dsl/transforms.js";
+import type { BindArgs, BindResult, Passable } from "../../dsl/types/bind.js";
 import { flatten } from "../../dsl/tree.js";
 import type { CpuArray } from "../cpu/array.js";
 import { gpu, type GpuContext } from "./device.js";
@@ -43,7 +44,7 @@ export async function compileProgram(program: Program, options: GpuCompileOption
   return WebGpuProgram.create(ctx, graph, program.inputs);
 }
 
-export interface GpuJitOptions extends GpuCompileOptions {
+export interface GpuJitOptions<A extends readonly unknown[] = readonly unknown[]> extends GpuCompileOptions, NamedDimOptions<A> {
   /**
    * Programs kept, one an input signature (default 16): a new signature beyond it disposes the
    * least recently used program (after the runs that use it).
@@ -51,7 +52,14 @@ export interface GpuJitOptions extends GpuCompileOptions {
   readonly maxPrograms?: number;
 }
 
-export type GpuJitFunction<A extends readonly unknown[], R> = ((...args: A) => Promise<R>) & {
+/**
+ * `gpuJit(f)`: takes concrete tensors where `f` was typed over names (each name binds to the
+ * size it meets; a literal conflict is a compile error) and resolves to `f`'s result with the
+ * names substituted, as `jit` does.
+ */
+export type GpuJitFunction<A extends readonly unknown[], R> = (<const Args extends Passable<A>>(
+  ...args: BindArgs<"gpuJit", A, Args>
+) => Promise<BindResult<A, Args, R>>) & {
   /** The compiled programs by input signature, least recently used first. */
   readonly programs: ReadonlyMap<string, Promise<WebGpuProgram>>;
   /** Dispose every program (each after the runs using it); a later call compiles again. */
@@ -70,8 +78,8 @@ interface Entry<R> {
  * an input signature, at most `maxPrograms` of them; `dispose()` releases them all. A program
  * disposed by the caller is compiled again on the next call.
  */
-export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, options: GpuJitOptions = {}): GpuJitFunction<A, R> {
-  const { maxPrograms = 16, ...compileOptions } = options;
+export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, options: GpuJitOptions<A> = {}): GpuJitFunction<A, R> {
+  const { maxPrograms = 16, inputs, ...compileOptions } = options;
   if (!(maxPrograms >= 1)) throw new Error(`gpuJit: maxPrograms must be at least 1, got ${maxPrograms}`);
   const programs = new Map<string, Entry<R>>();
   const disposeIfIdle = (entry: Entry<R>) => {
@@ -84,13 +92,14 @@ export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, op
   };
   const call = async (...args: A): Promise<R> => {
     const { leaves, def } = flatten(args);
+    const scope = callScope("gpuJit", inputs, args);
     for (;;) {
       let entry = programs.get(def.key);
       if (entry) {
         programs.delete(def.key); // most recently used: to the end
       } else {
         const compiled = (async () => {
-          const traced = traceArgs(f, leaves, def);
+          const traced = traceArgs(f, leaves, def, scope);
           return { program: await compileProgram(traced, compileOptions), rebuild: (values: readonly CpuArray[]) => traced.unflatten(values) };
         })();
         const created: Entry<R> = (entry = { compiled, running: 0, released: false });
@@ -125,7 +134,6 @@ export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, op
       return view;
     },
   });
-  return Object.assign(call, {
-    dispose: () => [...programs].forEach(([key, entry]) => release(key, entry)),
-  }) as GpuJitFunction<A, R>;
+  Object.defineProperty(call, "dispose", { value: () => [...programs].forEach(([key, entry]) => release(key, entry)) });
+  return asCompiled<GpuJitFunction<A, R>>(call);
 }
