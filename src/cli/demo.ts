@@ -33,14 +33,15 @@ export async function runDemo({ steps, seed, log, backend = "cpu" }: DemoOptions
   const started = performance.now();
   const { x, labels } = spiralData(100, seed);
   const n = labels.length;
-  const points = wg.tensor(x, [n, 2]) as unknown as Tensor<["B", 2], "float32">;
-  const onehot = wg.cast(wg.equal(wg.tensor(labels, [n, 1], "int32"), wg.arange(CLASSES)), "float32") as unknown as Tensor<["B", 3], "float32">;
+  const points = wg.tensor(x, [n, 2]);
+  const onehot = wg.cast(wg.equal(wg.tensor(labels, [n, 1], "int32"), wg.arange(CLASSES)), "float32");
   let params = initSpiralMlp(wg.Key.fromSeed(seed));
   let velocity = wg.treeMap(params, (p) => wg.core.zerosLike(p)) as SpiralMlp;
 
   const lr = 0.3;
   const momentum = 0.9;
-  const trainStep = (p: SpiralMlp, v: SpiralMlp, xs: typeof points, ys: typeof onehot) => {
+  // Typed over the batch "B": jit and gpuJit bind it to the size of the points passed.
+  const trainStep = (p: SpiralMlp, v: SpiralMlp, xs: Tensor<["B", 2]>, ys: Tensor<["B", typeof CLASSES]>) => {
     const [loss, g] = wg.valueAndGrad(spiralLoss)(p, xs, ys);
     const v2 = zip(v, g, (vi, gi) => wg.core.add(wg.core.mul(vi, momentum), gi));
     const p2 = zip(p, v2, (pi, vi) => wg.core.sub(pi, wg.core.mul(vi, lr)));
@@ -48,16 +49,18 @@ export async function runDemo({ steps, seed, log, backend = "cpu" }: DemoOptions
   };
   const cpuStep = wg.jit(trainStep);
   const gpuStep = backend === "webgpu" ? gpuJit(trainStep) : undefined;
-  const step = async (...args: Parameters<typeof trainStep>) => (gpuStep ? gpuStep(...args) : cpuStep(...args));
+  const step = async (p: SpiralMlp, v: SpiralMlp) => (gpuStep ? gpuStep(p, v, points, onehot) : cpuStep(p, v, points, onehot));
+  const logitsOf = wg.jit(spiralLogits);
 
-  const forwardNodes = topoSort([spiralLoss(params, points, onehot).node]).length;
+  const lossGraph = wg.trace((xs, ys) => spiralLoss(params, xs, ys), [wg.spec(["B", 2]), wg.spec(["B", CLASSES])], { B: n });
+  const forwardNodes = topoSort(lossGraph.outputs).length;
   log(`model: MLP 2 → 32 → 32 → ${CLASSES} (tanh), ${n} spiral points in 3 classes, batch dim "B" = ${n}`);
   log(`graph: forward + loss has ${forwardNodes} nodes; one training step (loss, gradient, momentum update) is one ${backend === "webgpu" ? "WebGPU program" : "jit program on the CPU interpreter"}`);
 
   let firstLoss = NaN;
   let finalLoss = NaN;
   for (let i = 1; i <= steps; i++) {
-    const out = await step(params, velocity, points, onehot);
+    const out = await step(params, velocity);
     params = out.params;
     velocity = out.velocity;
     finalLoss = wg.item(out.loss);
@@ -67,7 +70,7 @@ export async function runDemo({ steps, seed, log, backend = "cpu" }: DemoOptions
     }
   }
   const accuracyOn = (xs: Float32Array, ys: Int32Array): number => {
-    const logits = spiralLogits(params, wg.tensor(xs, [ys.length, 2]) as unknown as typeof points);
+    const logits = logitsOf(params, wg.tensor(xs, [ys.length, 2]));
     const rows = wg.toNested(logits) as number[][];
     return rows.filter((row, i) => row.indexOf(Math.max(...row)) === ys[i]).length / ys.length;
   };
