@@ -26,3 +26,13 @@ test("README example: typed matmul, valueAndGrad, jit and gpuJit agree", async (
     wg.data(onCpu.w).forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
   }
 });
+
+test("README named dims: jit binds B, inputs declare names for the run time", () => {
+  const w = wg.normal(wg.Key.fromSeed(0), [3, 4]);
+  const project = (x: Tensor<["B", 3]>, weight: Tensor<[3, 4]>) => wg.matmul(x, weight);
+  const y: Tensor<[5, 4]> = wg.jit(project)(wg.zeros([5, 3]), w);
+  expect(y.shape).toEqual([5, 4]);
+  const frames = (x: Tensor<["B", "T", 3]>) => wg.reshape(x, ["B", -1]);
+  const flat = wg.jit(frames, { inputs: [wg.spec(["B", "T", 3])] })(wg.zeros([2, 4, 3]));
+  expect(flat.shape).toEqual([2, 12]);
+});
