@@ -416,3 +416,24 @@ describe("convolution", () => {
     expectTypeOf<Conv2dShape<[1, 28, 28, 1], [8, 5, 5, 1]>>().toEqualTypeOf<[1, 24, 24, 8]>();
   });
 });
+
+describe("ReshapeShape with -1", () => {
+  test("the hole is solved: a literal, the one name left over, or number", () => {
+    type _ = [
+      Expect<Equal<ReshapeShape<[2, 6], [3, -1]>, [3, 4]>>,
+      Expect<Equal<ReshapeShape<[8, 196, 768], [-1, 768]>, [1568, 768]>>,
+      Expect<Equal<ReshapeShape<["B", 6], [6, -1]>, [6, "B"]>>,
+      Expect<Equal<ReshapeShape<["B", "T", 768], ["B", -1]>, ["B", number]>>,
+      Expect<Equal<ReshapeShape<["B", 8, 196, 768], ["B", -1, 768]>, ["B", 1568, 768]>>,
+      Expect<Equal<ReshapeShape<[number, 6], [-1, 3]>, [number, 3]>>,
+      Expect<Equal<ReshapeShape<number[], [-1, 3]>, [number, 3]>>,
+    ];
+  });
+  test("a hole that cannot be filled is an error", () => {
+    type _ = [
+      Expect<Equal<ReshapeShape<[2, 6], [5, -1]>, ShapeError<"reshape: 12 elements of [2, 6] do not split into [5, -1]">>>,
+      Expect<Equal<ReshapeShape<[2, 6], [-1, -1]>, ShapeError<"reshape: only one dim of [-1, -1] can be -1">>>,
+      Expect<Equal<ReshapeShape<["B", 6], ["T", -1]>, ShapeError<"reshape: [T, -1] names a dim [B, 6] does not have">>>,
+    ];
+  });
+});
