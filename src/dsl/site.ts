@@ -20,11 +20,7 @@ function normalize(file: string): string {
 
 export function userCallSite(): string {
   const root = normalize(ownRoot());
-  // V8 keeps 10 frames by default, which a check a few helpers deep inside a transform uses up.
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 64;
-  const stack = new Error().stack?.split("\n").slice(1) ?? [];
-  Error.stackTraceLimit = limit;
+  const stack = deepStack().split("\n").slice(1);
   for (const line of stack) {
     // V8: "    at f (file:line:col)" or "    at file:line:col"; Firefox and Safari: "f@file:line:col"
     const match = /^\s*at (?:.*\()?(.+?):(\d+):(\d+)\)?\s*$/.exec(line) ?? /@(.+?):(\d+):(\d+)\s*$/.exec(line);
@@ -35,4 +31,19 @@ export function userCallSite(): string {
     return `${platform.displayPath(file)}:${match[2]}:${match[3]}`;
   }
   return "<unknown site>";
+}
+
+/**
+ * The current stack with more frames than V8's default 10, which a check a few helpers deep
+ * inside a transform uses up. `stackTraceLimit` is V8's (Node, Chromium); elsewhere the
+ * engine's default stands.
+ */
+function deepStack(): string {
+  const limit: unknown = Reflect.get(Error, "stackTraceLimit");
+  if (typeof limit === "number") Reflect.set(Error, "stackTraceLimit", 64);
+  try {
+    return new Error().stack ?? "";
+  } finally {
+    if (typeof limit === "number") Reflect.set(Error, "stackTraceLimit", limit);
+  }
 }

@@ -94,8 +94,8 @@ export function trace<const A extends readonly unknown[], R>(
 ): Program<R> {
   const scope = scopeOf("trace", bindings);
   const inputs: Node<"input">[] = [];
-  const args = mapSpecs(specs, (s) => {
-    const t = placeholder(`in${inputs.length}`, withDims(scope, () => resolveDims("trace", s.shape)), s.dtype);
+  const args = mapSpecs(specs, (s, path) => {
+    const t = placeholder(`in${inputs.length}`, withDims(scope, () => resolveDims(`trace: input ${path}`, s.shape)), s.dtype);
     inputs.push(t.node as Node<"input">);
     return t;
   });

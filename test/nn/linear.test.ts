@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { initLinear, linear } from "../../src/dsl/nn/index.js";
+import { initLinear, linear, type LinearParams } from "../../src/dsl/nn/index.js";
 import { Key } from "../../src/runtime/random/threefry.js";
 import { expectClose, expectGradientsOk, linearNaive, randomTensor, randomValues, size, values } from "./helpers.js";
 
@@ -46,7 +46,8 @@ describe("linear", () => {
     expect(Math.max(...w.map(Math.abs))).toBeGreaterThan(0.8 * bound);
     expect(values(initLinear(Key.fromSeed(3), 16, 8).weight)).toEqual(w);
     expect(values(initLinear(Key.fromSeed(4), 16, 8).weight)).not.toEqual(w);
-    expect(initLinear(Key.fromSeed(3), 16, 8, { bias: false }).bias).toBeUndefined();
+    const noBias: LinearParams = initLinear(Key.fromSeed(3), 16, 8, { bias: false });
+    expect(noBias.bias).toBeUndefined();
   });
 
   test("gradients w.r.t. input, weight and bias", () => {

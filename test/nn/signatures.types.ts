@@ -3,11 +3,12 @@
  * (part of `npm test`); kept out of vitest's typecheck pass, which costs ~25 s on its own.
  * Shapes flow through typed tensors (same-shape composites keep S and D; linear maps the last
  * dim to the weight's out dim; attention keeps the query's shape; conv3d keeps N and takes
- * Cout from the weight), `AnyTensor` stays `AnyTensor`, and statically wrong calls (int
- * dtypes, in-feature mismatch, wrong rank) fail to compile.
+ * Cout from the weight and computes the spatial sizes), `AnyTensor` stays unknown-shaped, and
+ * statically wrong calls (int dtypes, in-feature mismatch, wrong rank) fail to compile. The
+ * fuller set, with the messages, is test/types/nn.test-d.ts.
  */
 import type { AnyTensor, Tensor } from "../../src/dsl/tensor.js";
-import type { Dim } from "../../src/dsl/types/shape.js";
+import type { Dim, DType } from "../../src/dsl/types/shape.js";
 import type { Equal, Expect } from "../../src/dsl/types/testing.js";
 import {
   batchNorm,
@@ -54,7 +55,7 @@ const lin = initLinear(key, 768, 3072);
 
 export type SignatureTests = [
   // same-shape composites keep shape and dtype; AnyTensor stays AnyTensor
-  Expect<Equal<ReturnType<typeof layerNorm<["B", 16, 768], "float32">>, X>>,
+  Expect<Equal<ReturnType<typeof layerNorm<["B", 16, 768]>>, X>>,
   Expect<Equal<typeof softmaxX, X>>,
   Expect<Equal<typeof logSoftmaxX, X>>,
   Expect<Equal<typeof geluX, X>>,
@@ -64,7 +65,7 @@ export type SignatureTests = [
   // linear: [...lead, in] · [out, in]ᵀ → [...lead, out]
   Expect<Equal<typeof linearX, Tensor<["B", 16, 3072], "float32">>>,
   Expect<Equal<typeof linearAnyW, Tensor<["B", 16, Dim], "float32">>>,
-  Expect<Equal<typeof linearAnyX, AnyTensor>>,
+  Expect<Equal<typeof linearAnyX, Tensor<Dim[], DType>>>,
   Expect<Equal<typeof lin.weight, Tensor<[3072, 768], "float32">>>,
   Expect<Equal<typeof linearInit, Tensor<["B", 16, 3072], "float32">>>,
   // attention keeps the query's shape; sdpa takes the value's last dim
@@ -73,16 +74,16 @@ export type SignatureTests = [
   Expect<Equal<typeof sdpa, Tensor<[2, 4, 5, 3], "float32">>>,
   Expect<Equal<typeof causal, Tensor<[3, 3], "float32">>>,
   Expect<Equal<typeof causalRect, Tensor<[2, 5], "float32">>>,
-  // conv3d: N from x, Cout from the weight; layout conversion permutes the tuple
-  Expect<Equal<typeof conv, Tensor<["N", number, number, number, 64], "float32">>>,
-  Expect<Equal<typeof depthwise, Tensor<["N", number, number, number, 3], "float32">>>,
+  // conv3d: N from x, Cout from the weight, spatial sizes from kernel/stride/padding; layout conversion permutes the tuple
+  Expect<Equal<typeof conv, Tensor<["N", 8, 32, 32, 64], "float32">>>,
+  Expect<Equal<typeof depthwise, Tensor<["N", 6, 30, 30, 3], "float32">>>,
   Expect<Equal<typeof fromTorch, Tensor<[64, 2, 4, 5, 3], "float32">>>,
   Expect<Equal<typeof roundTrip, Tensor<[64, 3, 2, 4, 5], "float32">>>,
   // losses are scalars unless reduction is "none"; initializers type their shape
   Expect<Equal<typeof ce, Tensor<[], "float32">>>,
   Expect<Equal<typeof ceNone, Tensor<[32], "float32">>>,
   Expect<Equal<typeof mseX, Tensor<[], "float32">>>,
-  Expect<Equal<typeof init, Tensor<readonly [2, 3], "float32">>>,
+  Expect<Equal<typeof init, Tensor<[2, 3], "float32">>>,
 ];
 
 declare const softmaxX: ReturnType<typeof softmax<["B", 16, 768], "float32">>;

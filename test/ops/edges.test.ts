@@ -10,9 +10,14 @@ import * as wg from "../../src/index.js";
 const untyped = (dims: unknown[]): [number] => dims as [number];
 
 describe("API edges", () => {
-  it.each([[-1], [1.5], [NaN], [Infinity], ["3"]])("zeros([%s]) is a ShapeMismatch naming the dim", (d) => {
+  it.each([[-1], [1.5], [NaN], [Infinity]])("zeros([%s]) is a ShapeMismatch naming the dim", (d) => {
     expect(() => wg.zeros(untyped([d]))).toThrow(wg.ShapeMismatch);
     expect(() => wg.zeros(untyped([2, d]))).toThrow(/^full: dim 1 is .*: dims must be non-negative integers at /);
+  });
+
+  it("a string dim is a name: outside a trace it is a ShapeMismatch saying it is not bound", () => {
+    expect(() => wg.zeros(["3"])).toThrow(wg.ShapeMismatch);
+    expect(() => wg.zeros([2, "B"])).toThrow(/^full: named dim B in \[2, B\] is not bound: declare it in the specs .* or pass bindings such as \{ B: 2 \} at /);
   });
 
   it("a reshape to a fractional or negative size is refused the same way", () => {

@@ -112,7 +112,7 @@ describe("shape errors name the op, the shapes and the call site", () => {
       RUNS,
     );
     const [e, line] = [thrown(() => core.reshape(zeros([2, 3]), [-1, 4])), here()];
-    expectShapeError(e, "reshape", [[2, 3]], line, /invalid dim/);
+    expectShapeError(e, "reshape", [[2, 3]], line, /\[2, 3\] has 6 elements; \[-1, 4\] would need -1 = 6 \/ 4, not a whole number/);
   });
 
   it("permute: not a permutation", () => {

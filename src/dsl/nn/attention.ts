@@ -7,14 +7,23 @@
  * (PyTorch's batch_first=True); Lq ≠ Lk for cross-attention. Masks are additive floats
  * (0 to attend, −∞ to block) that broadcast against the scores [..., H, Lq, Lk]; a bool
  * mask is refused, since PyTorch's two APIs read `true` in opposite ways.
+ *
+ * Types: `MultiheadAttentionParams<C>` is inProjWeight [3C, C], inProjBias [3C] and outProj
+ * `LinearParams<C, C>`; the result has the query's type. Wrong widths, projections or a
+ * `numHeads` that does not divide C are compile errors.
  */
+import type { Checked } from "../api/checked.js";
 import * as core from "../core.js";
 import { DTypeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
-import type { DType, Shape } from "../types/shape.js";
+import type { Mul } from "../types/index.js";
+import type { Dim, DType, Shape } from "../types/shape.js";
+import type { Key } from "../../runtime/random/threefry.js";
 import { softmax } from "./activations.js";
-import { requireFloat, requireShape, sameDims, typed, type FloatArg, type Last, type ShapeOf, type WithLast } from "./common.js";
-import { linear, type LinearParams } from "./linear.js";
+import { fromCore, requireFloat, requireShape, sameDims, type FloatArg, type Last, type ParamTensor, type ShapeOf, type WithLast } from "./common.js";
+import { initLinear, linear, type BiasFlag, type LinearParams, type WithBias } from "./linear.js";
+import { xavierUniform, zeros } from "./init.js";
+import type { AttentionParamsRule, HeadsRule, KeyRule, OkAll, QueryRule, ValueRule } from "./rules.js";
 
 function checkMask(op: string, mask: AnyTensor | undefined): void {
   if (mask && mask.dtype !== "float32") {
@@ -51,20 +60,24 @@ export function scaledDotProductAttention<Q extends AnyTensor, V extends AnyTens
   const scale = options.scale ?? 1 / Math.sqrt(d);
   const scores = core.matmul(core.mul(q, scale), core.transpose(k)); // [..., Lq, Lk]
   const weights = softmax(mask ? core.add(scores, mask) : scores, -1);
-  return typed(core.matmul(weights, v));
+  return fromCore(core.matmul(weights, v));
 }
 
-export interface MultiheadAttentionParams<P extends AnyTensor = AnyTensor> {
+/** `3·C`: the literal for a literal C, `number` for another dim, `Dim` for the default `Dim`. */
+export type Times3<C extends Dim> = Dim extends C ? Dim : C extends number ? Mul<3, C> : number;
+
+/** nn.MultiheadAttention's parameters for embedding dim C (`batch_first`, packed q/k/v projection). */
+export interface MultiheadAttentionParams<C extends Dim = Dim> {
   /** [3C, C]: rows [0, C) project queries, [C, 2C) keys, [2C, 3C) values (`in_proj_weight`). */
-  readonly inProjWeight: P;
+  readonly inProjWeight: ParamTensor<[Times3<C>, C]>;
   /** [3C] (`in_proj_bias`). */
-  readonly inProjBias?: P | undefined;
+  readonly inProjBias?: ParamTensor<[Times3<C>]> | undefined;
   /** weight [C, C], bias [C] (`out_proj.weight`, `out_proj.bias`). */
-  readonly outProj: LinearParams<P>;
+  readonly outProj: LinearParams<C, C>;
 }
 
-export interface MultiheadAttentionOptions extends SdpaOptions {
-  readonly numHeads: number;
+export interface MultiheadAttentionOptions<H extends number = number> extends SdpaOptions {
+  readonly numHeads: H;
   /** Additive float mask broadcasting to [..., H, Lq, Lk], e.g. [Lq, Lk] or [B, H, Lq, Lk]. */
   readonly mask?: AnyTensor | undefined;
 }
@@ -74,15 +87,48 @@ const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + f
 /**
  * Multi-head attention: query [..., Lq, C] attends to key/value [..., Lk, C] → [..., Lq, C].
  * When query, key and value are the same tensor the three projections are one packed matmul.
+ * The types check the key's and value's shapes, the projections ([3C, C], [3C], [C, C], [C])
+ * and that `numHeads` divides C (`multiheadAttention: numHeads 5 does not divide the embedding dim 768`).
  */
-export function multiheadAttention<S extends Shape, D extends DType>(
-  query: Tensor<S, D> & FloatArg<D>,
+export function multiheadAttention<
+  S extends Shape,
+  K extends Shape,
+  V extends Shape,
+  P extends MultiheadAttentionParams,
+  const H extends number,
+  D extends DType = "float32",
+  DK extends DType = D,
+  DV extends DType = D,
+>(
+  query: Checked<QueryRule<S, "multiheadAttention">, Tensor<S, D>> & FloatArg<D, "multiheadAttention">,
+  key: Checked<KeyRule<S, K, "multiheadAttention">, Tensor<K, DK>> & FloatArg<DK, "multiheadAttention">,
+  value: Checked<ValueRule<K, V, "multiheadAttention">, Tensor<V, DV>> & FloatArg<DV, "multiheadAttention">,
+  params: Checked<AttentionParamsRule<S, P, "multiheadAttention">, P>,
+  options: Checked<HeadsRule<S, H, "multiheadAttention">, MultiheadAttentionOptions<H>>,
+): Tensor<
+  OkAll<
+    [
+      QueryRule<S, "multiheadAttention">,
+      KeyRule<S, K, "multiheadAttention">,
+      ValueRule<K, V, "multiheadAttention">,
+      AttentionParamsRule<S, P, "multiheadAttention">,
+      HeadsRule<S, H, "multiheadAttention">,
+    ],
+    S
+  >,
+  D
+>;
+export function multiheadAttention(
+  query: AnyTensor,
   key: AnyTensor,
   value: AnyTensor,
   params: MultiheadAttentionParams,
   options: MultiheadAttentionOptions,
-): Tensor<S, D> {
-  const op = "multiheadAttention";
+): AnyTensor {
+  return attend("multiheadAttention", query, key, value, params, options);
+}
+
+function attend(op: string, query: AnyTensor, key: AnyTensor, value: AnyTensor, params: MultiheadAttentionParams, options: MultiheadAttentionOptions): AnyTensor {
   const { inProjWeight: w, inProjBias: b, outProj } = params;
   const { numHeads: h, mask } = options;
   requireFloat(op, query, key, value, w, b);
@@ -101,7 +147,7 @@ export function multiheadAttention<S extends Shape, D extends DType>(
   const project = (x: AnyTensor, i: number) => linear(x, { weight: part(w, i), bias: b && part(b, i) });
   let qkv: [AnyTensor, AnyTensor, AnyTensor];
   if (query === key && key === value) {
-    const packed = linear(query as AnyTensor, { weight: w, bias: b }); // [..., L, 3C]
+    const packed = linear(query, { weight: w, bias: b }); // [..., L, 3C]
     qkv = [0, 1, 2].map((i) => core.sliceAxis(packed, -1, i * c, (i + 1) * c)) as [AnyTensor, AnyTensor, AnyTensor];
   } else {
     qkv = [project(query, 0), project(key, 1), project(value, 2)];
@@ -116,16 +162,44 @@ export function multiheadAttention<S extends Shape, D extends DType>(
 
   const [q, k, v] = qkv.map(splitHeads) as [AnyTensor, AnyTensor, AnyTensor];
   const heads = scaledDotProductAttention(q, k, v, mask, options.scale === undefined ? {} : { scale: options.scale });
-  return typed(linear(mergeHeads(heads), outProj));
+  return linear(mergeHeads(heads), outProj);
 }
 
-/** Self-attention: multiheadAttention(x, x, x) with one packed projection. */
-export function selfAttention<S extends Shape, D extends DType>(
-  x: Tensor<S, D> & FloatArg<D>,
-  params: MultiheadAttentionParams,
-  options: MultiheadAttentionOptions,
-): Tensor<S, D> {
-  return multiheadAttention(x, x, x, params, options);
+/** Self-attention: multiheadAttention(x, x, x) with one packed projection (errors name `selfAttention`). */
+export function selfAttention<S extends Shape, P extends MultiheadAttentionParams, const H extends number, D extends DType = "float32">(
+  x: Checked<QueryRule<S, "selfAttention">, Tensor<S, D>> & FloatArg<D, "selfAttention">,
+  params: Checked<AttentionParamsRule<S, P, "selfAttention">, P>,
+  options: Checked<HeadsRule<S, H, "selfAttention">, MultiheadAttentionOptions<H>>,
+): Tensor<OkAll<[QueryRule<S, "selfAttention">, AttentionParamsRule<S, P, "selfAttention">, HeadsRule<S, H, "selfAttention">], S>, D>;
+export function selfAttention(x: AnyTensor, params: MultiheadAttentionParams, options: MultiheadAttentionOptions): AnyTensor {
+  return attend("selfAttention", x, x, x, params, options);
+}
+
+export interface InitMultiheadAttentionOptions {
+  /** Include the projection biases (default true). */
+  readonly bias?: boolean;
+}
+
+/**
+ * nn.MultiheadAttention(C, …) as PyTorch initializes it: inProjWeight xavier-uniform, outProj.weight
+ * U(−1/√C, 1/√C), biases 0. `initMultiheadAttention(key, 768)` is
+ * `{ inProjWeight: Tensor<[2304, 768]>; inProjBias: Tensor<[2304]>; outProj: { weight: Tensor<[768, 768]>; bias: Tensor<[768]> } }`.
+ */
+export function initMultiheadAttention<const C extends number, const Opt extends InitMultiheadAttentionOptions = {}>(
+  key: Key,
+  embedDim: C,
+  options?: Opt,
+): BiasFlag<Opt> extends "none"
+  ? { inProjWeight: Tensor<[Times3<C>, C]>; outProj: { weight: Tensor<[C, C]> } }
+  : BiasFlag<Opt> extends "required"
+    ? { inProjWeight: Tensor<[Times3<C>, C]>; inProjBias: Tensor<[Times3<C>]>; outProj: { weight: Tensor<[C, C]>; bias: Tensor<[C]> } }
+    : { inProjWeight: Tensor<[Times3<C>, C]>; inProjBias?: Tensor<[Times3<C>]>; outProj: WithBias<Opt, { weight: Tensor<[C, C]> }, Tensor<[C]>> };
+export function initMultiheadAttention(key: Key, embedDim: number, options: InitMultiheadAttentionOptions = {}): MultiheadAttentionParams {
+  const [kIn, kOut] = key.split(2) as [Key, Key];
+  const inProjWeight = xavierUniform(kIn, [3 * embedDim, embedDim], { fanIn: embedDim, fanOut: 3 * embedDim });
+  const { weight } = initLinear(kOut, embedDim, embedDim, { bias: false });
+  if (options.bias === false) return { inProjWeight, outProj: { weight } };
+  return { inProjWeight, inProjBias: zeros([3 * embedDim]), outProj: { weight, bias: zeros([embedDim]) } };
 }
 
 /** Additive causal mask [Lq, Lk]: query i may attend to keys j ≤ i (0), later keys get −∞. */
@@ -133,5 +207,5 @@ export function causalMask<const Q extends number, const K extends number = Q>(l
   const cols = lk ?? lq;
   const i = core.iota([lq, cols], 0);
   const j = core.iota([lq, cols], 1);
-  return typed(core.where(core.greater(j, i), -Infinity, 0));
+  return fromCore(core.where(core.greater(j, i), -Infinity, 0));
 }

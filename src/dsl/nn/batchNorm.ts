@@ -8,24 +8,31 @@
  *   y = (x − μ) / √(σ² + ε) · γ + β
  * Pure: the updated statistics are returned, not stored. In training the gradient flows
  * through the batch statistics, as in PyTorch.
+ *
+ * Types: `BatchNormParams<C>` (γ, β) and `BatchNormState<C>` (running μ, σ²) are `Tensor<[C]>`;
+ * one that is not `[C]` for the input's channels is a compile error, e.g.
+ * `batchNorm: runningMean [4] must be [3], the channels of input [2, 5, 3]`.
  */
+import type { Checked } from "../api/checked.js";
 import * as core from "../core.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
-import type { DType, Shape } from "../types/shape.js";
-import { product, requireFloat, requireShape, typed, type FloatArg } from "./common.js";
+import type { Dim, DType, Shape } from "../types/shape.js";
+import { product, requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
+import { ones, zeros } from "./init.js";
+import type { BatchNormInputRule, BatchNormVectorsRule, OkAll, Width } from "./rules.js";
 
-export interface BatchNormParams<P extends AnyTensor = AnyTensor> {
+export interface BatchNormParams<C extends Dim = Dim> {
   /** γ [C]; absent for affine=False. */
-  readonly weight?: P | undefined;
+  readonly weight?: ParamTensor<[C]> | undefined;
   /** β [C]. */
-  readonly bias?: P | undefined;
+  readonly bias?: ParamTensor<[C]> | undefined;
 }
 
-export interface BatchNormState<R extends AnyTensor = AnyTensor> {
+export interface BatchNormState<C extends Dim = Dim> {
   /** [C] */
-  readonly runningMean: R;
+  readonly runningMean: ParamTensor<[C]>;
   /** [C] */
-  readonly runningVar: R;
+  readonly runningVar: ParamTensor<[C]>;
 }
 
 export interface BatchNormOptions {
@@ -36,18 +43,20 @@ export interface BatchNormOptions {
   readonly eps?: number;
 }
 
-export interface BatchNormResult<S extends Shape, D extends DType> {
+/** The output (x's shape) and the running statistics over the C = last dim of x. */
+export interface BatchNormResult<S extends Shape, D extends DType, C extends Dim = Width<S>> {
   readonly y: Tensor<S, D>;
-  readonly state: BatchNormState;
+  readonly state: { readonly runningMean: Tensor<[C]>; readonly runningVar: Tensor<[C]> };
 }
 
 /** BatchNorm over the last (channel) dim; returns the output and the (updated) running statistics. */
-export function batchNorm<S extends Shape, D extends DType>(
-  x: Tensor<S, D> & FloatArg<D>,
-  params: BatchNormParams,
-  state: BatchNormState,
+export function batchNorm<S extends Shape, P extends BatchNormParams, St extends BatchNormState, D extends DType = "float32">(
+  x: Checked<BatchNormInputRule<S>, Tensor<S, D>> & FloatArg<D, "batchNorm">,
+  params: Checked<BatchNormVectorsRule<S, P, "weight", "bias">, P>,
+  state: Checked<BatchNormVectorsRule<S, St, "runningMean", "runningVar">, St>,
   options: BatchNormOptions,
-): BatchNormResult<S, D> {
+): OkAll<[BatchNormInputRule<S>, BatchNormVectorsRule<S, P, "weight", "bias">, BatchNormVectorsRule<S, St, "runningMean", "runningVar">], BatchNormResult<S, D>>;
+export function batchNorm(x: AnyTensor, params: BatchNormParams, state: BatchNormState, options: BatchNormOptions): { y: AnyTensor; state: BatchNormState } {
   const { weight, bias } = params;
   const { runningMean, runningVar } = state;
   const { training, momentum = 0.1, eps = 1e-5 } = options;
@@ -63,7 +72,7 @@ export function batchNorm<S extends Shape, D extends DType>(
   };
   if (!training) {
     const normed = core.mul(core.sub(x, runningMean), core.rsqrt(core.add(runningVar, eps)));
-    return { y: typed(affine(normed)), state };
+    return { y: affine(normed), state };
   }
   const axes = Array.from({ length: x.shape.length - 1 }, (_, i) => i);
   const n = product(x.shape.slice(0, -1));
@@ -74,7 +83,20 @@ export function batchNorm<S extends Shape, D extends DType>(
   const y = affine(core.mul(centred, core.rsqrt(core.add(variance, eps))));
   const blend = (old: AnyTensor, fresh: AnyTensor) => core.add(core.mul(old, 1 - momentum), core.mul(fresh, momentum));
   return {
-    y: typed(y),
+    y,
     state: { runningMean: blend(runningMean, mu), runningVar: blend(runningVar, core.mul(variance, n / (n - 1))) },
+  };
+}
+
+/**
+ * BatchNorm(C) as PyTorch initializes it: γ = 1, β = 0, running mean 0 and variance 1.
+ * `initBatchNorm(64)` is `{ params: { weight: Tensor<[64]>; bias: Tensor<[64]> }; state: { runningMean: Tensor<[64]>; runningVar: Tensor<[64]> } }`.
+ */
+export function initBatchNorm<const C extends number>(
+  channels: C,
+): { params: { weight: Tensor<[C]>; bias: Tensor<[C]> }; state: { runningMean: Tensor<[C]>; runningVar: Tensor<[C]> } } {
+  return {
+    params: { weight: ones([channels]), bias: zeros([channels]) },
+    state: { runningMean: zeros([channels]), runningVar: ones([channels]) },
   };
 }

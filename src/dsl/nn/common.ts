@@ -1,27 +1,34 @@
 /**
  * @file What the nn composites share: type-level helpers for their signatures (last dim,
- * leading dims, a float-only dtype check, dim compatibility) and the run-time argument checks
- * that raise the DSL's own errors (ShapeMismatch, DTypeMismatch) with the composite's name.
+ * leading dims, a float-only dtype check, dim compatibility), the parameter-tensor type of the
+ * records, and the run-time argument checks that raise the DSL's own errors (ShapeMismatch,
+ * DTypeMismatch) with the composite's name.
  *
  * Signatures follow one pattern: a composite is generic in the argument's shape `S` and dtype
- * `D`, so a typed tensor keeps its shape through it and an `AnyTensor` (what `core` returns)
- * stays an `AnyTensor`. Dtypes known statically to be non-float are rejected by `FloatArg`.
+ * `D` (and in the type `P` of its parameter record), so a typed tensor keeps its shape through
+ * it; the layer's shape rule (`rules.ts`) is applied with `Checked`/`Ok` as the core ops do.
+ * Wide inputs (`AnyTensor`, unknown dims) skip the checks. Dtypes known statically to be
+ * non-float are rejected by `FloatArg`.
+ *
+ * Bodies compute with untyped `core` ops. Where a layer has a shape rule, the public signature
+ * is an overload over an implementation written against `AnyTensor`; elsewhere the result passes
+ * through {@link fromCore}, the one place an untyped result meets a declared type.
  */
 import * as core from "../core.js";
 import { DTypeMismatch, ShapeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
-import type { Dim, DType, Shape } from "../types/shape.js";
+import type { Dim, DType, Shape, ShapeError } from "../types/shape.js";
 import { Key } from "../../runtime/random/threefry.js";
 import { sizeOf } from "../../runtime/cpu/view.js";
 
 // ---------------------------------------------------------------- types
 
 /** `unknown` (no constraint) for float32 or a dtype not known statically; an error type otherwise. */
-export type FloatArg<D extends DType> = DType extends D
+export type FloatArg<D extends DType, Op extends string = "nn"> = DType extends D
   ? unknown
   : D extends "float32"
     ? unknown
-    : { readonly __dtypeError: `expected a float32 tensor, got ${D}` };
+    : ShapeError<`${Op}: expected a float32 tensor, got ${D}`>;
 
 /** `true` when the rank of `S` is known (a tuple), `false` for `Dim[]`. */
 export type IsTuple<S extends Shape> = number extends S["length"] ? false : true;
@@ -67,17 +74,24 @@ export type DimsAgree<A extends Dim, B extends Dim> = number extends A
 /** `unknown` when the dims agree, else an error type naming `what`. */
 export type AgreeArg<A extends Dim, B extends Dim, What extends string> = DimsAgree<A, B> extends true
   ? unknown
-  : { readonly __shapeError: `${What}: ${A & (string | number)} vs ${B & (string | number)}` };
+  : ShapeError<`${What}: ${A & (string | number)} vs ${B & (string | number)}`>;
 
 /** `unknown` when the rank of `S` is `R` or unknown, else an error type. */
 export type RankArg<S extends Shape, R extends number, What extends string> = IsTuple<S> extends false
   ? unknown
   : S["length"] extends R
     ? unknown
-    : { readonly __shapeError: `${What} takes rank ${R}, got rank ${S["length"] & number}` };
+    : ShapeError<`${What} takes rank ${R}, got rank ${S["length"] & number}`>;
 
 /** A float32 tensor of shape `S`. */
 export type Float<S extends Shape = Shape> = Tensor<S, "float32">;
+
+/**
+ * A parameter of shape `S` in a record (`LinearParams<O, I>`, …): a float32 `Tensor<S>`. When a
+ * dim is left at its default `Dim` (e.g. plain `LinearParams`), any tensor, such as a
+ * checkpoint's `AnyTensor`: the layer's own rule still checks what is known.
+ */
+export type ParamTensor<S extends Shape> = Dim extends S[number] ? AnyTensor : Tensor<S, "float32">;
 
 /** A PRNG key: a host `Key`, or the int32 [2] tensor the `random` primitive takes. */
 export type KeyLike = Key | AnyTensor;
@@ -107,7 +121,11 @@ export function requireShape(op: string, ok: boolean, detail: string, ...ts: rea
 export const sameDims = core.sameShape;
 export const product = sizeOf;
 
-/** Cast the result of untyped `core` ops to a composite's declared return type. */
-export function typed<T>(t: AnyTensor): T {
-  return t as unknown as T;
+/**
+ * The one conversion in nn: an untyped `core` result given the composite's declared type `T`.
+ * What makes it true is checked elsewhere: by the shape rule in the composite's signature at
+ * compile time, and by its `requireShape`/`requireFloat` calls (and the core ops') at run time.
+ */
+export function fromCore<T extends AnyTensor>(t: AnyTensor): T {
+  return t as T;
 }

@@ -10,7 +10,7 @@
 import * as core from "../core.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { DType, Shape } from "../types/shape.js";
-import { keyTensor, requireFloat, typed, type FloatArg, type KeyLike } from "./common.js";
+import { fromCore, keyTensor, requireFloat, type FloatArg, type KeyLike } from "./common.js";
 
 function checkRate(op: string, rate: number): void {
   if (!(rate >= 0 && rate <= 1)) throw new RangeError(`${op}: rate ${rate} must be in [0, 1]`);
@@ -25,7 +25,7 @@ function masked(x: AnyTensor, rate: number, key: KeyLike, maskShape: readonly nu
 
 /** Inverted dropout: zero each element with probability `rate`, scale the rest by 1/(1 − rate). */
 export function dropout<S extends Shape, D extends DType>(
-  x: Tensor<S, D> & FloatArg<D>,
+  x: Tensor<S, D> & FloatArg<D, "dropout">,
   rate: number,
   key: KeyLike,
   training = true,
@@ -33,12 +33,12 @@ export function dropout<S extends Shape, D extends DType>(
   checkRate("dropout", rate);
   requireFloat("dropout", x);
   if (!training || rate === 0) return x;
-  return typed(masked(x, rate, key, x.shape, "dropout"));
+  return fromCore(masked(x, rate, key, x.shape, "dropout"));
 }
 
 /** Stochastic depth: zero whole samples (along the leading dim) with probability `rate`. */
 export function dropPath<S extends Shape, D extends DType>(
-  x: Tensor<S, D> & FloatArg<D>,
+  x: Tensor<S, D> & FloatArg<D, "dropPath">,
   rate: number,
   key: KeyLike,
   training = true,
@@ -47,5 +47,5 @@ export function dropPath<S extends Shape, D extends DType>(
   requireFloat("dropPath", x);
   if (!training || rate === 0) return x;
   const perSample = x.shape.map((n, i) => (i === 0 ? n : 1));
-  return typed(masked(x, rate, key, perSample, "dropPath"));
+  return fromCore(masked(x, rate, key, perSample, "dropPath"));
 }

@@ -10,27 +10,30 @@
  * input features last: linear [out, in] and conv [Cout, ...K, Cin/groups] both give
  *   fanIn = ∏ shape[1:],  fanOut = shape[0] · ∏ shape[1:-1]
  * (the same numbers PyTorch computes for its [out, in, ...K] layouts).
+ * Each returns `Tensor<S>` for the literal sizes it is given: `normal(key, [2, 3])` is
+ * `Tensor<[2, 3]>`.
  */
 import * as core from "../core.js";
 import type { AnyTensor } from "../tensor.js";
 import { erf as erfScalar } from "../../runtime/cpu/special.js";
-import { keyTensor, product, typed, type Float, type KeyLike } from "./common.js";
+import type { Mutable } from "../api/checked.js";
+import { fromCore, keyTensor, product, type Float, type KeyLike } from "./common.js";
 
 /** Concrete sizes. */
 export type Sizes = readonly number[];
 
-export function zeros<const S extends Sizes>(shape: S): Float<S> {
-  return typed(core.full(shape, 0, "float32"));
+export function zeros<const S extends Sizes>(shape: S): Float<Mutable<S>> {
+  return fromCore(core.full(shape, 0, "float32"));
 }
 
-export function ones<const S extends Sizes>(shape: S): Float<S> {
-  return typed(core.full(shape, 1, "float32"));
+export function ones<const S extends Sizes>(shape: S): Float<Mutable<S>> {
+  return fromCore(core.full(shape, 1, "float32"));
 }
 
 /** Uniform in [lo, hi). */
-export function uniform<const S extends Sizes>(key: KeyLike, shape: S, lo = 0, hi = 1): Float<S> {
+export function uniform<const S extends Sizes>(key: KeyLike, shape: S, lo = 0, hi = 1): Float<Mutable<S>> {
   const u = core.randomUniform(keyTensor(key, "uniform"), shape);
-  return typed(lo === 0 && hi === 1 ? u : core.add(core.mul(u, hi - lo), lo));
+  return fromCore(lo === 0 && hi === 1 ? u : core.add(core.mul(u, hi - lo), lo));
 }
 
 /** Two independent uniform [0, 1) tensors of `shape` from one draw of [2, ...shape]. */
@@ -41,12 +44,12 @@ function uniformPair(key: KeyLike, shape: Sizes, op: string): [AnyTensor, AnyTen
 }
 
 /** Normal with mean `mean` and standard deviation `std` (Box–Muller). */
-export function normal<const S extends Sizes>(key: KeyLike, shape: S, std = 1, mean = 0): Float<S> {
+export function normal<const S extends Sizes>(key: KeyLike, shape: S, std = 1, mean = 0): Float<Mutable<S>> {
   const [a, b] = uniformPair(key, shape, "normal");
   const u1 = core.sub(1, a); // (0, 1]: ln u₁ is finite
   const radius = core.sqrt(core.mul(core.log(u1), -2));
   const z = core.mul(radius, core.cos(core.mul(b, 2 * Math.PI)));
-  return typed(core.add(core.mul(z, std), mean));
+  return fromCore(core.add(core.mul(z, std), mean));
 }
 
 /**
@@ -78,14 +81,14 @@ export interface TruncNormalOptions {
 }
 
 /** Normal truncated to [mean + lo·std, mean + hi·std], by inverting the CDF. */
-export function truncNormal<const S extends Sizes>(key: KeyLike, shape: S, options: TruncNormalOptions = {}): Float<S> {
+export function truncNormal<const S extends Sizes>(key: KeyLike, shape: S, options: TruncNormalOptions = {}): Float<Mutable<S>> {
   const { std = 1, mean = 0, lo = -2, hi = 2 } = options;
   if (!(lo < hi)) throw new RangeError(`truncNormal: lo ${lo} must be below hi ${hi}`);
   const [a, b] = [erfScalar(lo * Math.SQRT1_2), erfScalar(hi * Math.SQRT1_2)];
   const u = core.randomUniform(keyTensor(key, "truncNormal"), shape);
   const z = core.mul(erfinv(core.add(core.mul(u, b - a), a)), Math.SQRT2);
   const clipped = core.minimum(core.maximum(z, lo), hi);
-  return typed(core.add(core.mul(clipped, std), mean));
+  return fromCore(core.add(core.mul(clipped, std), mean));
 }
 
 export interface Fans {
@@ -109,27 +112,27 @@ function resolveFans(shape: Sizes, options: ScaledInitOptions): Fans {
 }
 
 /** Glorot uniform: U(−b, b), b = gain·√(6 / (fanIn + fanOut)). */
-export function xavierUniform<const S extends Sizes>(key: KeyLike, shape: S, options: ScaledInitOptions = {}): Float<S> {
+export function xavierUniform<const S extends Sizes>(key: KeyLike, shape: S, options: ScaledInitOptions = {}): Float<Mutable<S>> {
   const { fanIn, fanOut } = resolveFans(shape, options);
   const bound = (options.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
   return uniform(key, shape, -bound, bound);
 }
 
 /** Glorot normal: N(0, σ²), σ = gain·√(2 / (fanIn + fanOut)). */
-export function xavierNormal<const S extends Sizes>(key: KeyLike, shape: S, options: ScaledInitOptions = {}): Float<S> {
+export function xavierNormal<const S extends Sizes>(key: KeyLike, shape: S, options: ScaledInitOptions = {}): Float<Mutable<S>> {
   const { fanIn, fanOut } = resolveFans(shape, options);
   return normal(key, shape, (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
 /** He uniform: U(−b, b), b = gain·√(3 / fanIn); gain defaults to √2 (ReLU). */
-export function kaimingUniform<const S extends Sizes>(key: KeyLike, shape: S, options: ScaledInitOptions = {}): Float<S> {
+export function kaimingUniform<const S extends Sizes>(key: KeyLike, shape: S, options: ScaledInitOptions = {}): Float<Mutable<S>> {
   const { fanIn } = resolveFans(shape, { fanOut: 0, ...options });
   const bound = (options.gain ?? Math.SQRT2) * Math.sqrt(3 / fanIn);
   return uniform(key, shape, -bound, bound);
 }
 
 /** He normal: N(0, σ²), σ = gain / √fanIn; gain defaults to √2 (ReLU). */
-export function kaimingNormal<const S extends Sizes>(key: KeyLike, shape: S, options: ScaledInitOptions = {}): Float<S> {
+export function kaimingNormal<const S extends Sizes>(key: KeyLike, shape: S, options: ScaledInitOptions = {}): Float<Mutable<S>> {
   const { fanIn } = resolveFans(shape, { fanOut: 0, ...options });
   return normal(key, shape, (options.gain ?? Math.SQRT2) / Math.sqrt(fanIn));
 }

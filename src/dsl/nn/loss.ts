@@ -5,6 +5,10 @@
  *   mse:           mean((ŷ − y)²)
  * Logits are [..., K] with int32 labels [...] (PyTorch puts classes at dim 1; move them last).
  * The one-hot is built in the graph: iota over K compared with the labels.
+ *
+ * Types: the labels must be `Tensor<Lead, "int32">` for logits `Tensor<[...Lead, K]>`, and mse's
+ * target the prediction's shape; the result is `Tensor<[]>` (or the per-sample shape for
+ * `reduction: "none"`).
  */
 import { materialize, type CpuArray } from "../../runtime/cpu/array.js";
 import * as core from "../core.js";
@@ -12,7 +16,9 @@ import { DTypeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { DType, Shape } from "../types/shape.js";
 import { logSoftmax } from "./activations.js";
+import type { Checked } from "../api/checked.js";
 import { requireFloat, requireShape, sameDims, type FloatArg, type Lead } from "./common.js";
+import type { LabelsRule, MseRule, OkAll } from "./rules.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -32,17 +38,19 @@ function reduce(per: AnyTensor, reduction: Reduction, count?: AnyTensor): AnyTen
   return count ? core.div(total, count) : core.div(total, Math.max(per.size, 1));
 }
 
-/** Softmax cross-entropy of logits [..., K] against int32 class labels [...]. */
-export function crossEntropy<S extends Shape, D extends DType>(
-  logits: Tensor<S, D> & FloatArg<D>,
-  labels: AnyTensor,
-  options?: CrossEntropyOptions<"mean" | "sum">,
-): Tensor<[], D>;
-export function crossEntropy<S extends Shape, D extends DType>(
-  logits: Tensor<S, D> & FloatArg<D>,
-  labels: AnyTensor,
-  options: CrossEntropyOptions<"none">,
-): Tensor<Lead<S>, D>;
+/** The loss's shape: `[]` when reduced, the per-sample shape `Per` for "none". */
+export type Reduced<R extends Reduction, Per extends Shape> = [R] extends ["none"] ? Per : [R] extends ["mean" | "sum"] ? [] : Shape;
+
+/**
+ * Softmax cross-entropy of logits [..., K] against int32 class labels [...]: a scalar, or the
+ * per-sample losses [...] with `reduction: "none"`. Labels that are not int32, or not the
+ * logits' leading dims, are a compile error (`crossEntropy: labels must be int32 class indices, got float32`).
+ */
+export function crossEntropy<S extends Shape, L extends Shape, DL extends DType, D extends DType = "float32", const R extends Reduction = "mean">(
+  logits: Tensor<S, D> & FloatArg<D, "crossEntropy">,
+  labels: Checked<LabelsRule<S, L, DL>, Tensor<L, DL>>,
+  options?: CrossEntropyOptions<R>,
+): Tensor<OkAll<[LabelsRule<S, L, DL>], Reduced<R, Lead<S>>>, D>;
 export function crossEntropy(logits: AnyTensor, labels: AnyTensor, options: CrossEntropyOptions = {}): AnyTensor {
   const { labelSmoothing: eps = 0, reduction = "mean", ignoreIndex } = options;
   requireFloat("crossEntropy", logits);
@@ -78,17 +86,15 @@ export function labelOutOfRange(values: ArrayLike<number>, classes: number, igno
   return undefined;
 }
 
-/** Mean squared error (or its sum, or the elementwise squares with "none"). */
-export function mse<S extends Shape, D extends DType>(
-  prediction: Tensor<S, D> & FloatArg<D>,
-  target: AnyTensor,
-  options?: { readonly reduction?: "mean" | "sum" },
-): Tensor<[], D>;
-export function mse<S extends Shape, D extends DType>(
-  prediction: Tensor<S, D> & FloatArg<D>,
-  target: AnyTensor,
-  options: { readonly reduction: "none" },
-): Tensor<S, D>;
+/**
+ * Mean squared error (or its sum, or the elementwise squares with "none"). The target must have
+ * the prediction's shape (`mse: prediction [2, 3] and target [3, 2] differ`).
+ */
+export function mse<S extends Shape, T extends Shape, DT extends DType, D extends DType = "float32", const R extends Reduction = "mean">(
+  prediction: Tensor<S, D> & FloatArg<D, "mse">,
+  target: Checked<MseRule<S, T, DT>, Tensor<T, DT>>,
+  options?: { readonly reduction?: R },
+): Tensor<OkAll<[MseRule<S, T, DT>], Reduced<R, S>>, D>;
 export function mse(prediction: AnyTensor, target: AnyTensor, options: { readonly reduction?: Reduction } = {}): AnyTensor {
   requireFloat("mse", prediction, target);
   requireShape("mse", sameDims(prediction.shape, target.shape), "prediction and target shapes differ", prediction, target);

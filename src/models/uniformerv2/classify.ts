@@ -4,9 +4,9 @@
  * and the softmax scores averaged over the views. Pure of any platform: the CLI feeds it frames
  * from ffmpeg, a web page frames from a `<video>` element.
  */
-import * as core from "../../dsl/core.js";
+import * as wg from "../../dsl/api/index.js";
 import { realize } from "../../dsl/realize.js";
-import type { AnyTensor } from "../../dsl/tensor.js";
+import type { Tensor } from "../../dsl/tensor.js";
 import { materialize } from "../../runtime/cpu/array.js";
 import { gpu } from "../../runtime/webgpu/device.js";
 import { gpuJit } from "../../runtime/webgpu/jit.js";
@@ -114,7 +114,8 @@ export async function classifyFrames(video: VideoFrames, config: UniFormerV2Conf
   }
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch must be a positive integer, got ${batch}`);
 
-  const forward = (p: UniFormerV2Params, v: AnyTensor) => uniformerv2(p, v, config).logits;
+  // Any config (sizes `number`): the views are built to the config's sizes, and the model checks them.
+  const forward = (p: UniFormerV2Params, v: Tensor<[number, number, number, number, 3]>) => uniformerv2(p, v, config).logits;
   const gpuForward = backend === "webgpu" ? gpuJit(forward) : undefined;
   const frameValues = T * size * size * 3;
   const viewScores: Float64Array[] = [];
@@ -123,7 +124,7 @@ export async function classifyFrames(video: VideoFrames, config: UniFormerV2Conf
     const chunk = views.slice(start, start + batch);
     const input = new Float32Array(chunk.length * frameValues);
     chunk.forEach((v, i) => input.set(v.data, i * frameValues));
-    const tensor = core.constant(input, [chunk.length, T, size, size, 3], "float32");
+    const tensor = wg.tensor(input, [chunk.length, T, size, size, 3]);
     const t1 = performance.now();
     const logits = gpuForward ? await gpuForward(params, tensor) : forward(params, tensor);
     const values = materialize(realize(logits));

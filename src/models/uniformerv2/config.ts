@@ -230,6 +230,8 @@ export const PRESETS = {
 
 export type PresetName = keyof typeof PRESETS;
 
+/** A released config by name: literal-typed for a known name (`preset("b16-k400").width` is 768). */
+export function preset<const N extends string>(name: N): N extends PresetName ? (typeof PRESETS)[N] : UniFormerV2Config;
 export function preset(name: string): UniFormerV2Config {
   const found = (PRESETS as Record<string, UniFormerV2Config>)[name];
   if (!found) throw new ConfigError(`unknown preset "${name}"; choose from ${Object.keys(PRESETS).join(", ")}`);

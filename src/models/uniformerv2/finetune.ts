@@ -16,14 +16,16 @@
  * CLIP's video baseline). No DPE and no global blocks, so nothing sees the order of frames.
  */
 import * as nn from "../../dsl/nn/index.js";
-import type { AnyTensor } from "../../dsl/tensor.js";
+import type { AnyTensor, Tensor } from "../../dsl/tensor.js";
+import type { Dim, DType, Shape } from "../../dsl/types/shape.js";
+import type { Checked } from "../../dsl/api/checked.js";
 import { checkpoint } from "../../dsl/transforms.js";
 import { materialize, type CpuArray } from "../../runtime/cpu/array.js";
 import type { Named, Objective } from "../../train/trainer.js";
 import { geometry, validateConfig, type UniFormerV2Config } from "./config.js";
-import { checkVideo, classify, meanFrameCls, stem, uniformerv2 } from "./model.js";
-import { localBlock } from "./blocks.js";
-import { treeFromFlat, type UniFormerV2Params } from "./params.js";
+import { checkVideo, classify, meanFrameCls, stem, uniformerv2, type BatchOf, type NamedSizes, type ParamsRule, type VideoOf, type VideoRule } from "./model.js";
+import { dims, forAllSizes, localBlock } from "./blocks.js";
+import { treeFromFlat, type ParamTree, type Sizes, type SizeTable, type UniFormerV2Params } from "./params.js";
 import { TrainContext, linspace, type TrainingOptions } from "./training.js";
 
 export type FineTuneMode = "all" | "frozen-backbone";
@@ -65,24 +67,60 @@ export function perFrameParams(flat: ReadonlyMap<string, AnyTensor>): Map<string
 }
 
 /**
- * Per-frame baseline logits: LN(mean over frames of each frame's CLS) → head. With
- * `training`, drop-path and dropout as the full model places them.
+ * Per-frame baseline logits [N, numClasses]: LN(mean over frames of each frame's CLS) → head.
+ * With `training`, drop-path and dropout as the full model places them. Checked as
+ * `uniformerv2`'s arguments are.
  */
-export function perFrameLogits(params: UniFormerV2Params, video: AnyTensor, config: UniFormerV2Config, training?: TrainingOptions): AnyTensor {
+export function perFrameLogits<const C extends UniFormerV2Config, P extends UniFormerV2Params, V extends Shape, D extends DType = "float32">(
+  params: Checked<ParamsRule<P, NoInfer<C>>, P>,
+  video: Checked<VideoRule<V, D, NoInfer<C>>, Tensor<V, D>>,
+  config: C,
+  training?: TrainingOptions,
+): Tensor<[BatchOf<V>, C["numClasses"]]> {
   const c = perFrameConfig(config);
-  checkVideo(video, c);
+  checkVideo(video as AnyTensor, c);
+  // The rules above matched the params and the video to `config`; `perFrame` is typed by sizes.
+  return perFrame<BatchOf<V>, Sizes<C>>(params as never, video as never, c, training);
+}
+
+type PerFrameFn = <N extends Dim, Z extends SizeTable>(params: ParamTree<Z>, video: VideoOf<N, Z>, c: UniFormerV2Config, training?: TrainingOptions) => Tensor<[N, Z["numClasses"]]>;
+
+function perFrameNamed(params: ParamTree<NamedSizes>, video: VideoOf<"N", NamedSizes>, c: UniFormerV2Config, training?: TrainingOptions): Tensor<["N", "Classes"]> {
   const train = training ? new TrainContext(training) : undefined;
   const dpr = linspace(c.backboneDropPathRate, c.layers);
   const recompute = training?.checkpointBlocks ?? false;
+  const grid = dims({ G: geometry(c).grid }).G;
   let x = stem(video, params, c).x;
   for (let i = 0; i < c.layers; i++) {
     // Without LT-MHRA even when the parameters hold one (nothing may mix frames here).
     const { lmhra1: _down, lmhra2: _up, ...block } = params.transformer.resblocks[i]!;
-    const run = (input: AnyTensor) =>
-      localBlock(input, block, { heads: c.heads, grid: geometry(c).grid, kernelSize: c.kernelSize, dropPath: dpr[i]!, ...(train ? { train } : {}) }).x;
+    const run = (input: typeof x) =>
+      localBlock(input, block, { heads: c.heads, grid, kernelSize: c.kernelSize, dropPath: dpr[i]!, ...(train ? { train } : {}) }).x;
     x = recompute ? checkpoint(run)(x) : run(x);
   }
   return classify(meanFrameCls(x), params, c, train);
+}
+const perFrame: PerFrameFn = forAllSizes(perFrameNamed);
+perFrameNamed satisfies typeof perFrame<"N", NamedSizes>;
+
+/** A batch of `videos` [B, T, R, R, 3] and int32 `labels` [B] for config `C`. */
+export interface VideoBatch<C extends UniFormerV2Config, B extends Dim = "B"> {
+  readonly videos: Tensor<[B, C["frames"], C["inputResolution"], C["inputResolution"], 3]>;
+  readonly labels: Tensor<[B], "int32">;
+}
+
+/**
+ * The trainer's untyped batch (a record of tensors) as a typed one: checked at run time here
+ * (the model checks the video's sizes again), then typed by the config, the batch dim named "B".
+ */
+export function typedBatch<C extends UniFormerV2Config>(batch: Named, config: C): VideoBatch<C> {
+  const { videos, labels } = batch;
+  if (!videos || !labels) throw new Error(`the batch must hold "videos" and "labels", got ${Object.keys(batch).join(", ") || "nothing"}`);
+  checkVideo(videos, config);
+  if (labels.dtype !== "int32" || labels.shape.length !== 1 || labels.shape[0] !== videos.shape[0]) {
+    throw new Error(`labels must be int32 [${videos.shape[0]}], got ${labels.dtype} [${labels.shape.join(", ")}]`);
+  }
+  return { videos, labels } as unknown as VideoBatch<C>;
 }
 
 export interface ObjectiveOptions {
@@ -103,9 +141,8 @@ export interface ObjectiveOptions {
 export function classificationObjective(config: UniFormerV2Config, o: ObjectiveOptions = {}): Objective {
   validateConfig(config);
   const objective = (params: Named, batch: Named, key: AnyTensor) => {
-    const { videos, labels } = batch;
-    if (!videos || !labels) throw new Error(`the batch must hold "videos" and "labels", got ${Object.keys(batch).join(", ") || "nothing"}`);
-    const tree = treeFromFlat(new Map(Object.entries(params)));
+    const { videos, labels } = typedBatch(batch, config);
+    const tree = treeFromFlat(new Map(Object.entries(params)), config);
     const training = { key, bnMomentum: o.bnMomentum ?? 0.1, checkpointBlocks: o.checkpointBlocks ?? false };
     const out = o.perFrame ? { logits: perFrameLogits(tree, videos, config, training), bnState: undefined } : uniformerv2(tree, videos, config, { training });
     const loss = nn.crossEntropy(out.logits, labels, { labelSmoothing: o.labelSmoothing ?? 0.1 });

@@ -14,7 +14,8 @@ import { validateConfig, type UniFormerV2Config } from "./config.js";
 import { paramSpecs, treeFromFlat, type UniFormerV2Params } from "./params.js";
 import { mulberry32 } from "../../runtime/random/mulberry32.js";
 
-export function initParams(config: UniFormerV2Config, key: Key): UniFormerV2Params {
+/** Fresh parameters for `config`, typed by it (a literal config gives literal sizes). */
+export function initParams<const C extends UniFormerV2Config>(config: C, key: Key): UniFormerV2Params<C> {
   validateConfig(config);
   const entries = new Map<string, AnyTensor>();
   paramSpecs(config).forEach((spec, i) => {
@@ -49,5 +50,5 @@ export function initParams(config: UniFormerV2Config, key: Key): UniFormerV2Para
     }
     entries.set(spec.key, t);
   });
-  return treeFromFlat(entries);
+  return treeFromFlat(entries, config);
 }

@@ -7,7 +7,8 @@
  */
 import * as core from "../../dsl/core.js";
 import * as nn from "../../dsl/nn/index.js";
-import type { AnyTensor } from "../../dsl/tensor.js";
+import type { AnyTensor, Tensor } from "../../dsl/tensor.js";
+import type { Shape } from "../../dsl/types/shape.js";
 import { Key } from "../../runtime/random/threefry.js";
 
 export interface TrainingOptions {
@@ -39,11 +40,11 @@ export class TrainContext {
     return core.add(this.key, core.constant(new Int32Array([0, this.site]), [2], "int32"));
   }
 
-  dropout(x: AnyTensor, rate: number): AnyTensor {
+  dropout<S extends Shape>(x: Tensor<S>, rate: number): Tensor<S> {
     return rate > 0 ? nn.dropout(x, rate, this.nextKey()) : x;
   }
 
-  dropPath(x: AnyTensor, rate: number): AnyTensor {
+  dropPath<S extends Shape>(x: Tensor<S>, rate: number): Tensor<S> {
     return rate > 0 ? nn.dropPath(x, rate, this.nextKey()) : x;
   }
 }

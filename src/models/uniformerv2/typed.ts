@@ -7,9 +7,13 @@
 import type { Lt, Mod } from "../../dsl/types/arith.js";
 import { validateConfig, type UniFormerV2Config } from "./config.js";
 
-export interface ConfigTypeError<Msg extends string> {
-  readonly __configError: Msg;
-}
+declare const configErrorMark: unique symbol;
+
+/**
+ * A config the types refuse; its one property is named by the message, so tsc 5.9 and 7 both
+ * print the message first (as `ShapeError` does).
+ */
+export type ConfigTypeError<Msg extends string> = { readonly [K in `defineConfig: ${Msg}`]: typeof configErrorMark };
 
 type Divides<Big extends number, Small extends number, Msg extends string> = number extends Big | Small
   ? never
@@ -34,7 +38,11 @@ export type ConfigTypeProblem<C extends UniFormerV2Config> =
 
 export type CheckedConfig<C extends UniFormerV2Config> = [ConfigTypeProblem<C>] extends [never] ? C : ConfigTypeError<ConfigTypeProblem<C>>;
 
-/** A config whose literal values are checked by the types, then validated at run time. */
-export function defineConfig<const C extends UniFormerV2Config>(config: C & CheckedConfig<C>): C {
-  return validateConfig(config) as C;
+/**
+ * A config whose literal values are checked by the types, then validated at run time. A
+ * problem makes the parameter's type the error itself, so it is the first thing tsc prints.
+ */
+export function defineConfig<const C extends UniFormerV2Config>(config: CheckedConfig<C>): C {
+  // Once the call type-checks, `config` is C (the error branch admits nothing).
+  return validateConfig(config as C) as C;
 }

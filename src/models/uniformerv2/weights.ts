@@ -77,7 +77,7 @@ export interface LoadOptions {
   readonly reinitialize?: readonly string[];
 }
 
-export function paramsFromStateDict(config: UniFormerV2Config, stateDict: ReadonlyMap<string, HostTensor>, options: LoadOptions = {}): { params: UniFormerV2Params; report: LoadReport } {
+export function paramsFromStateDict<const C extends UniFormerV2Config>(config: C, stateDict: ReadonlyMap<string, HostTensor>, options: LoadOptions = {}): { params: UniFormerV2Params<C>; report: LoadReport } {
   const source = options.source ?? "checkpoint";
   const sd = normalizeKeys(stateDict);
   const specs = paramSpecs(config);
@@ -118,7 +118,7 @@ export function paramsFromStateDict(config: UniFormerV2Config, stateDict: Readon
   if (missing.length > 0 && !fallback) {
     throw new WeightError(`${source}: ${missing.length} parameter(s) missing for this config: ${missing.slice(0, 8).join(", ")}${missing.length > 8 ? ", …" : ""}`);
   }
-  return { params: treeFromFlat(entries), report: { missing, unexpected, ignored } };
+  return { params: treeFromFlat(entries, config), report: { missing, unexpected, ignored } };
 }
 
 /** Our parameters as an official state dict (PyTorch layouts, official key names). */
@@ -171,7 +171,7 @@ export interface LoadSourceOptions extends Omit<LoadOptions, "source"> {
  * or a URL, in `.safetensors` or `.pth`. Every shape is checked against the config; errors name
  * the checkpoint and the key.
  */
-export async function loadWeights(config: UniFormerV2Config, source: WeightSource, options: LoadSourceOptions = {}): Promise<{ params: UniFormerV2Params; report: LoadReport }> {
+export async function loadWeights<const C extends UniFormerV2Config>(config: C, source: WeightSource, options: LoadSourceOptions = {}): Promise<{ params: UniFormerV2Params<C>; report: LoadReport }> {
   const name = options.name ?? sourceName(source);
   let stateDict: Map<string, HostTensor>;
   try {
