@@ -1,8 +1,11 @@
-/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @file wgtensor's public entry: typed tensors and ops, function transforms (trace, jit, grad),
  * the RNG, the CPU interpreter's read-back helpers, the type-level shape rules, composites
  * (`nn`), and the WGSL compiler with its WebGPU runtime (`gpuJit`, `compileProgram`).
+ *
+ * Its declarations name WebGPU's types (GPUDevice, …) without bringing them: TypeScript 7's DOM
+ * library declares them, and `index.webgpu.ts` adds `@webgpu/types` for older compilers (the
+ * package's `types@<7` export), where the two would otherwise collide.
  */
 export { Tensor, type AnyTensor, type FloatTensor } from "./dsl/tensor.js";
 export * from "./dsl/api/index.js";

@@ -5,7 +5,8 @@
  *     bundler: no shims, no externals, no plugin, and no Node module or Dawn in the bundle;
  *   - the same import run by Node, where the `node` condition picks the Node platform;
  *   - a TypeScript user's program type-checked under `strict` with no settings beyond the usual
- *     (the declarations bring their own WebGPU types).
+ *     (the declarations bring their own WebGPU types), by tsc 5.9 and TypeScript 7, with the
+ *     typed program of consumer-types.ts (named dims, nn layers, UniFormerV2 from its config).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -77,11 +78,16 @@ describe("the packed package, as a consumer installs it", () => {
     writeFileSync(path.join(root, ".artifacts", "bundle-size.json"), JSON.stringify(sizes));
   }, 60_000);
 
-  it("type-checks for a strict TypeScript consumer, and rejects a wrong shape there", () => {
+  it.each([
+    ["tsc 5.9", "typescript"],
+    ["TypeScript 7", "typescript7"],
+  ])("type-checks for a strict TypeScript consumer under %s, and rejects wrong shapes there", (_name, compiler) => {
     writeFileSync(
       path.join(scratch, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: false }, include: ["app.ts"] }),
+      JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: false }, include: ["app.ts", "typed.ts"] }),
     );
+    // Named dims, float32 by default, typed nn layers and a UniFormerV2 typed from its config.
+    writeFileSync(path.join(scratch, "typed.ts"), readFileSync(path.join(root, "test", "package", "consumer-types.ts")));
     writeFileSync(
       path.join(scratch, "app.ts"),
       [
@@ -98,7 +104,7 @@ describe("the packed package, as a consumer installs it", () => {
         `wg.matmul(x, x);`,
       ].join("\n"),
     );
-    const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
+    const tsc = path.join(root, "node_modules", compiler, "bin", "tsc");
     const result = spawnSync(process.execPath, [tsc, "-p", "."], { cwd: scratch, encoding: "utf8" });
     expect(result.stdout + result.stderr).toBe("");
     expect(result.status).toBe(0);

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="@webgpu/types" />
 /**
  * @file What the compiler needs to know about an adapter, read from every field the adapter
  * reports. Browsers hide most of it: Chrome gives an empty `description` and `device`

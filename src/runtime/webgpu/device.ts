@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="@webgpu/types" />
 /**
  * @file Getting a WebGPU device in Node (Dawn, from the `webgpu` package) or a browser.
  *

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="@webgpu/types" />
 /**
  * @file Errors from the GPU with their meaning attached: a WGSL compile error names the kernel
  * and shows the offending source line; validation, out-of-memory and device loss are errors

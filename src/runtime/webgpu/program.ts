@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" preserve="true" />
+/// <reference types="@webgpu/types" />
 /**
  * @file A compiled program on a WebGPU device, ready to replay: pipelines (cached per device by
  * WGSL source), buffers from the memory plan, and bind groups are all made once; a run writes
