@@ -120,18 +120,21 @@ export type VideoRule<V extends Shape, D extends DType, C extends UniFormerV2Con
 /** `true` or the error; never `V` itself, which would make tsc 5.9 infer `V` as the whole tensor type. */
 type VideoDType<V extends Shape, D extends DType> = DType extends D ? true : D extends "float32" ? true : ShapeError<`uniformerv2: the video must be float32, got ${D}`>;
 
-/** The first parameter-relevant field where the params' config and `C` differ (both known). */
-type KeyMismatch<PK, CK> = {
-  [F in keyof ParamKey]: F extends keyof PK & keyof CK
+/** The parameter-relevant fields in the order a mismatch is reported (the likeliest first). */
+type KeyOrder = ["numClasses", "width", "layers", "inputResolution", "patchSize", "globalDim", "globalBlocks", "temporalDownsample", "kernelSize", "noLmhra", "doubleLmhra", "dwReduction", "mlpFactor", "frozen", "fusion"];
+
+/** The first field of {@link KeyOrder} where the params' config and `C` differ (both known), or never. */
+type KeyMismatch<PK, CK, Fields extends readonly string[] = KeyOrder> = Fields extends readonly [infer F extends string, ...infer Rest extends readonly string[]]
+  ? F extends keyof PK & keyof CK
     ? [Known<PK[F]>, Known<CK[F]>] extends [true, true]
       ? [PK[F]] extends [CK[F]]
         ? [CK[F]] extends [PK[F]]
-          ? never
+          ? KeyMismatch<PK, CK, Rest>
           : `${F} ${Show<PK[F]>}, the config has ${Show<CK[F]>}`
         : `${F} ${Show<PK[F]>}, the config has ${Show<CK[F]>}`
-      : never
-    : never;
-}[keyof ParamKey];
+      : KeyMismatch<PK, CK, Rest>
+    : KeyMismatch<PK, CK, Rest>
+  : never;
 /** A single literal (not `number`, `string`, `boolean` or a union such as `Fusion`). */
 type Known<X> = number extends X ? false : string extends X ? false : IsUnion<X> extends true ? false : true;
 type IsUnion<X, All = X> = X extends unknown ? ([All] extends [X] ? false : true) : never;
@@ -140,9 +143,7 @@ type Show<X> = X extends string | number | boolean ? `${X}` : "?";
 /** `P` when the params were made for a config with `C`'s parameter shapes, else the error. */
 export type ParamsRule<P, C extends UniFormerV2Config> = [KeyMismatch<ParamKeyOf<P>, ParamKey<C>>] extends [never]
   ? P
-  : ShapeError<`uniformerv2: the params are for another config (${UnionHead<KeyMismatch<ParamKeyOf<P>, ParamKey<C>>>})`>;
-/** One member of a union of messages (the union's last, which is stable for a given pair). */
-type UnionHead<U> = (U extends unknown ? (x: () => U) => void : never) extends (x: infer I) => void ? (I extends () => infer R ? R & string : never) : never;
+  : ShapeError<`uniformerv2: the params are for another config (${KeyMismatch<ParamKeyOf<P>, ParamKey<C>>})`>;
 
 export type BatchOf<V extends Shape> = V extends readonly [infer N extends Dim, ...Dim[]] ? N : Dim;
 

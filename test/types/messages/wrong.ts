@@ -34,3 +34,23 @@ void wg.gpuJit(both)(wg.zeros([5, 3]), wg.zeros([7, 3]));
 const refused = wg.matmul(x23, wg.zeros([4, 5]));
 export const next: Tensor<[2, 5]> = wg.add(wg.exp(refused), 1);
 export const after = wg.sum(wg.reshape(next, [10]));
+
+// wg.nn layers check what their run-time checks check.
+const key = wg.Key.fromSeed(0);
+declare const tokens: Tensor<["B", 197, 768]>;
+// message: linear: input features 3 vs weight [4, 5] in-features 5
+wg.nn.linear(x23, wg.nn.initLinear(key, 5, 4));
+// message: numHeads 5 does not divide the embedding dim 768
+wg.nn.selfAttention(tokens, wg.nn.initMultiheadAttention(key, 768), { numHeads: 5 });
+// message: crossEntropy: labels must be int32 class indices, got float32
+wg.nn.crossEntropy(x23, wg.zeros([2]));
+
+// UniFormerV2 typed from its config.
+const cfg = wg.uniformerv2.PRESETS["b16-k400"];
+const params = wg.uniformerv2.initParams(cfg, key);
+// message: uniformerv2: the video must be [N, 8, 224, 224, 3], got [2, 16, 224, 224, 3]
+wg.uniformerv2.uniformerv2(params, wg.zeros([2, 16, 224, 224, 3]), cfg);
+// message: uniformerv2: the params are for another config (numClasses 174, the config has 400)
+wg.uniformerv2.uniformerv2(wg.uniformerv2.initParams(wg.uniformerv2.PRESETS["b16-ssv2"], key), wg.zeros([2, 8, 224, 224, 3]), cfg);
+// message: heads 7 do not divide width 768
+wg.uniformerv2.defineConfig({ ...cfg, heads: 7 });
