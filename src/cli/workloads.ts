@@ -33,7 +33,7 @@ export interface ProgramWorkload {
 export type Workload = FunctionWorkload | ProgramWorkload;
 
 export function workloadProgram(w: Workload): Program {
-  return "program" in w ? w.program : trace((...xs: AnyTensor[]) => w.fn(...xs), w.specs as never);
+  return "program" in w ? w.program : trace((...xs: readonly AnyTensor[]) => w.fn(...xs), w.specs);
 }
 
 const int = (text: string | undefined, fallback: number, what: string): number => {
