@@ -9,7 +9,8 @@ import * as c from "../src/dsl/core.js";
 import * as nn from "../src/dsl/nn/index.js";
 import { gpu } from "../src/runtime/webgpu/device.js";
 import { gpuJit } from "../src/runtime/webgpu/jit.js";
-import { DEFAULT_DOT_TILING, DOT_CANDIDATES, dotTilingFits, dotTilingFor, type DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
+import { DEFAULT_DOT_TILING, type DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
+import { DOT_CANDIDATES, dotTilingFits, dotTilingFor } from "../src/runtime/webgpu/dot-tiling.js";
 
 const ctx = await gpu();
 const key = wg.Key.fromSeed(7);

@@ -20,14 +20,16 @@
  */
 import { randomData } from "./random-data.js";
 import { backend, describeAdapter } from "./peers.js";
-import { fromFlat, materialize, type CpuArray } from "../src/runtime/cpu/array.js";
+import { fromFlat, materialize, type CpuArray } from "../src/dsl/host/array.js";
 import * as core from "../src/dsl/core.js";
 import * as nn from "../src/dsl/nn/index.js";
 import { spec, trace } from "../src/dsl/transforms.js";
 import { gpu } from "../src/runtime/webgpu/device.js";
 import { compileProgram } from "../src/runtime/webgpu/jit.js";
 import type { WebGpuProgram } from "../src/runtime/webgpu/program.js";
-import { DEFAULT_DOT_TILING, dotTilingFor, tuneDot, type DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
+import { DEFAULT_DOT_TILING, type DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
+import { dotTilingFor } from "../src/runtime/webgpu/dot-tiling.js";
+import { tuneDot } from "../src/runtime/webgpu/tune-dot.js";
 import { jaxTrainer, MLP, MLP_STEP_FLOPS, tfTrainer, updateDifference, wgtensorStepProgram, wgtensorTrainer, type StepRunner } from "./train-step.js";
 
 type Jax = typeof import("@jax-js/jax");

@@ -6,7 +6,7 @@ import * as c from "../src/dsl/core.js";
 import { trace, spec } from "../src/dsl/transforms.js";
 import { compileProgram } from "../src/runtime/webgpu/jit.js";
 import { gpu } from "../src/runtime/webgpu/device.js";
-import { fromFlat } from "../src/runtime/cpu/array.js";
+import { fromFlat } from "../src/dsl/host/array.js";
 import { type DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
 const ctx = await gpu(process.env.BK ? { backends: [process.env.BK as "vulkan"] } : {});
 console.log(ctx.backend, ctx.info.description, [...ctx.device.features].join(","));

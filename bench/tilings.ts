@@ -7,10 +7,11 @@
 import * as c from "../src/dsl/core.js";
 import { trace, spec } from "../src/dsl/transforms.js";
 import { compileProgram } from "../src/runtime/webgpu/jit.js";
-import { fromFlat } from "../src/runtime/cpu/array.js";
+import { fromFlat } from "../src/dsl/host/array.js";
 import { gpu } from "../src/runtime/webgpu/device.js";
 const ctx = await gpu({ backends: ["vulkan"] });
-import { DOT_CANDIDATES, type DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
+import { DOT_CANDIDATES } from "../src/runtime/webgpu/dot-tiling.js";
+import { type DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
 const sizes = (process.env.SIZES ?? "512").split(",").map(Number);
 const configs: DotTiling[] = process.env.CONFIGS ? JSON.parse(process.env.CONFIGS) : DOT_CANDIDATES;
 for (const n of sizes) {

@@ -23,14 +23,14 @@ export {
   type Bindings,
   type FromSpecs,
 } from "./dsl/transforms.js";
-export { backward } from "./compiler/passes/autodiff.js";
+export { backward } from "./dsl/autodiff.js";
 export { realize, data, toNested, item } from "./dsl/realize.js";
-export type { CpuArray } from "./runtime/cpu/array.js";
+export type { CpuArray } from "./dsl/host/array.js";
 export { flatten, treeMap, treeLeaves, type Tree, type MapLeaves } from "./dsl/tree.js";
 export { checkGradients, type GradCheckResult, type GradInput } from "./dsl/gradcheck.js";
 export { ShapeMismatch, DTypeMismatch } from "./dsl/errors.js";
-export { Key } from "./runtime/random/threefry.js";
-export { evaluate } from "./runtime/cpu/interpreter.js";
+export { Key } from "./dsl/random/threefry.js";
+export { evaluate } from "./dsl/interpreter.js";
 export { registry } from "./dsl/ops/registry.js";
 export type { OpName, OpParams } from "./dsl/ops/params.js";
 export type { OpDef, FusionRole } from "./dsl/ops/def.js";
@@ -42,7 +42,8 @@ export { gpuJit, compileProgram, type GpuCompileOptions, type GpuJitOptions, typ
 export { WebGpuProgram, DeviceValue, setPipelineCacheLimit, pipelineCacheSize, type KernelTiming } from "./runtime/webgpu/program.js";
 export { WgslCompileError, GpuValidationError, GpuOutOfMemoryError, GpuDeviceLostError, UnsupportedOnAdapterError } from "./runtime/webgpu/errors.js";
 export { isSoftwareAdapter, guaranteedSubgroupSize, type AdapterFacts } from "./runtime/webgpu/adapter.js";
-export { dotTilingFor, dotTilingProblem, dotCandidatesFor, type DotTiling } from "./compiler/wgsl/kernels/dot.js";
+export { dotTilingFor, dotTilingProblem, dotCandidatesFor } from "./runtime/webgpu/dot-tiling.js";
+export { type DotTiling } from "./compiler/wgsl/kernels/dot.js";
 export { compileGraph, type CompiledGraph, type CompileOptions } from "./compiler/compile.js";
 export type * from "./dsl/types/index.js";
 export * as io from "./runtime/io/index.js";

@@ -12,7 +12,7 @@ import { resolve } from "node:path";
 import * as core from "../dsl/core.js";
 import { realize } from "../dsl/realize.js";
 import type { AnyTensor } from "../dsl/tensor.js";
-import { materialize } from "../runtime/cpu/array.js";
+import { materialize } from "../dsl/host/array.js";
 import { toFloat32, type HostTensor } from "../runtime/io/host-tensor.js";
 import { loadSafetensors, writeSafetensors } from "../runtime/io/safetensors.js";
 import { gpuJit } from "../runtime/webgpu/jit.js";

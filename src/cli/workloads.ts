@@ -10,7 +10,7 @@ import type { AnyTensor } from "../dsl/tensor.js";
 import { spec, trace, type Program, type Spec } from "../dsl/transforms.js";
 import { traceTrainingStep } from "../train/memory.js";
 import { MOTION_CONFIG } from "../train/motion.js";
-import { Key } from "../runtime/random/threefry.js";
+import { Key } from "../dsl/random/threefry.js";
 import { normal } from "../dsl/api/creation.js";
 import { realize } from "../dsl/realize.js";
 import { bind } from "../dsl/bind.js";

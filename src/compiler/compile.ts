@@ -6,7 +6,7 @@
  */
 import type { Node } from "../dsl/node.js";
 import { opDef } from "../dsl/ops/registry.js";
-import { sizeOf } from "../runtime/cpu/view.js";
+import { sizeOf } from "../dsl/host/view.js";
 import { rewrite, type RewriteOptions } from "./passes/rewrite.js";
 import { SIMPLIFY_RULES } from "./passes/simplify.js";
 import { foldConstants } from "./passes/fold.js";

@@ -13,7 +13,7 @@
  */
 import type { Node } from "../dsl/node.js";
 import type { GeneratedKernel } from "./wgsl/kernels/common.js";
-import { sizeOf } from "../runtime/cpu/view.js";
+import { sizeOf } from "../dsl/host/view.js";
 
 export function orderForMemory(kernels: readonly GeneratedKernel[], realized: ReadonlySet<Node>, outputs: readonly Node[]): GeneratedKernel[] {
   const n = kernels.length;

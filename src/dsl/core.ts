@@ -8,7 +8,7 @@ import { resolveReshape } from "./dims.js";
 import { castScalar, type DType } from "./dtype.js";
 import { DTypeMismatch, ShapeMismatch } from "./errors.js";
 import type { Pads } from "./ops/params.js";
-import { fromFlat, type Storage } from "../runtime/cpu/array.js";
+import { fromFlat, type Storage } from "./host/array.js";
 import type { AnyTensor } from "./tensor.js";
 
 export type Operand = AnyTensor | number;

@@ -4,10 +4,10 @@
  * ~eps², rounding ~1e-16/eps). The function's output is contracted with a fixed random
  * cotangent, so every output element's dependence is checked, not only a sum.
  */
-import { backward } from "../compiler/passes/autodiff.js";
-import { fromFlat, materialize, type CpuArray } from "../runtime/cpu/array.js";
-import { uniformFromBits, randomBitsAt } from "../runtime/random/threefry.js";
-import { sizeOf } from "../runtime/cpu/view.js";
+import { backward } from "./autodiff.js";
+import { fromFlat, materialize, type CpuArray } from "./host/array.js";
+import { uniformFromBits, randomBitsAt } from "./random/threefry.js";
+import { sizeOf } from "./host/view.js";
 import * as core from "./core.js";
 import { trace, spec } from "./transforms.js";
 import type { AnyTensor } from "./tensor.js";

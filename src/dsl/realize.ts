@@ -3,8 +3,8 @@
  * Results are cached per node, so asking twice (or building on a computed tensor) does not
  * recompute the graph behind it.
  */
-import { evaluate } from "../runtime/cpu/interpreter.js";
-import { materialize, type CpuArray, type Storage } from "../runtime/cpu/array.js";
+import { evaluate } from "./interpreter.js";
+import { materialize, type CpuArray, type Storage } from "./host/array.js";
 import { topoSort, type Node } from "./node.js";
 import type { AnyTensor } from "./tensor.js";
 

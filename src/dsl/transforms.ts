@@ -6,10 +6,10 @@
  *   checkpoint  gradient checkpointing: the backward pass recomputes f instead of keeping its values
  * Every transform only builds graphs, so they compose: grad(grad(f)), jit(grad(f)), …
  */
-import { backward } from "../compiler/passes/autodiff.js";
-import { markRegion } from "../compiler/passes/remat.js";
-import { evaluate } from "../runtime/cpu/interpreter.js";
-import type { CpuArray, Precision } from "../runtime/cpu/array.js";
+import { backward } from "./autodiff.js";
+import { markRegion } from "./remat.js";
+import { evaluate } from "./interpreter.js";
+import type { CpuArray, Precision } from "./host/array.js";
 import { bind } from "./bind.js";
 import { bindSpecs, DimScope, resolveDims, scopeOf, withDims } from "./dims.js";
 import type { DType } from "./dtype.js";

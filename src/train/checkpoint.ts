@@ -6,10 +6,10 @@
  * metadata (config, optimizer, mode) are strings in the header. Weights for inference are a
  * separate file with official names (see `saveWeights`).
  */
-import { fromFlat, materialize, type CpuArray } from "../runtime/cpu/array.js";
+import { fromFlat, materialize, type CpuArray } from "../dsl/host/array.js";
 import { loadSafetensors, writeSafetensors } from "../runtime/io/safetensors.js";
 import type { HostTensor } from "../runtime/io/host-tensor.js";
-import { Key } from "../runtime/random/threefry.js";
+import { Key } from "../dsl/random/threefry.js";
 import type { TrainerState } from "./trainer.js";
 
 export const CHECKPOINT_FORMAT = "wgtensor-train-checkpoint/1";

@@ -21,27 +21,14 @@ import { realize } from "../dsl/realize.js";
 import { bind } from "../dsl/bind.js";
 import { traceArgs, valueAndGradWithAux, type Program } from "../dsl/transforms.js";
 import { flatten } from "../dsl/tree.js";
-import { fromFlat, materialize, type CpuArray } from "../runtime/cpu/array.js";
-import { Key } from "../runtime/random/threefry.js";
+import { fromFlat, materialize, type CpuArray } from "../dsl/host/array.js";
+import { Key } from "../dsl/random/threefry.js";
 import type { GpuCompileOptions } from "../runtime/webgpu/jit.js";
 import type { DeviceValue, WebGpuProgram } from "../runtime/webgpu/program.js";
+import type { Named, Objective } from "../models/objective.js";
 import { adamwInit, adamwUpdate, clipGradNorm, sgdInit, sgdUpdate, warmupCosine, type AdamWOptions, type SgdOptions, type WarmupCosine } from "./optimizers.js";
 
-/** Tensors by name (a parameter's dotted path). */
-export type Named<T = AnyTensor> = Readonly<Record<string, T>>;
-
-/** What a model contributes to a step: the loss, outputs to report, updated buffers. */
-export type Objective = ((
-  params: Named,
-  batch: Named,
-  key: AnyTensor,
-) => { readonly loss: AnyTensor; readonly outputs?: Named; readonly buffers?: Named }) & {
-  /**
-   * Checks a batch's host data before a step (labels in range, …): inside the compiled step
-   * they are program inputs, which no shape rule can look into. Throws what is wrong.
-   */
-  readonly checkBatch?: (batch: Named<CpuArray>) => void;
-};
+export type { Named, Objective };
 
 export type OptimizerSpec = ({ readonly kind: "adamw" } & AdamWOptions) | ({ readonly kind: "sgd" } & SgdOptions);
 

@@ -15,10 +15,10 @@ import type { DType } from "../../src/dsl/dtype.js";
 import { Node, topoSort } from "../../src/dsl/node.js";
 import type { OpName } from "../../src/dsl/ops/params.js";
 import { Tensor, type AnyTensor } from "../../src/dsl/tensor.js";
-import { materialize, fromFlat, type CpuArray } from "../../src/runtime/cpu/array.js";
-import { evaluate } from "../../src/runtime/cpu/interpreter.js";
+import { materialize, fromFlat, type CpuArray } from "../../src/dsl/host/array.js";
+import { evaluate } from "../../src/dsl/interpreter.js";
 import { buildGraph, inputShape, recipeArb, type GraphRecipe } from "./random-graphs.js";
-import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
+import { mulberry32 } from "../../src/dsl/random/mulberry32.js";
 
 // ---------------------------------------------------------------- helpers
 

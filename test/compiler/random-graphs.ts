@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import * as core from "../../src/dsl/core.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
-import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
+import { mulberry32 } from "../../src/dsl/random/mulberry32.js";
 
 export interface Step {
   /** Op family (taken modulo the number of families). */

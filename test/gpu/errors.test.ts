@@ -12,7 +12,7 @@ import type { Node } from "../../src/dsl/node.js";
 import { data } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
 import { spec, trace } from "../../src/dsl/transforms.js";
-import { fromFlat } from "../../src/runtime/cpu/array.js";
+import { fromFlat } from "../../src/dsl/host/array.js";
 import { WgslCompileError } from "../../src/runtime/webgpu/errors.js";
 import { compileProgram, gpuJit } from "../../src/runtime/webgpu/jit.js";
 import { WebGpuProgram } from "../../src/runtime/webgpu/program.js";

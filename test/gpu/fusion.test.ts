@@ -17,7 +17,7 @@ import { layerNorm } from "../../src/dsl/nn/layerNorm.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
 import { spec, trace, valueAndGrad } from "../../src/dsl/transforms.js";
 import { realize } from "../../src/dsl/realize.js";
-import { materialize } from "../../src/runtime/cpu/array.js";
+import { materialize } from "../../src/dsl/host/array.js";
 import { gpuJit } from "../../src/runtime/webgpu/jit.js";
 import { WebGpuProgram } from "../../src/runtime/webgpu/program.js";
 import { buildGraph, inputShape, recipeArb, recipeInputs } from "../compiler/random-graphs.js";

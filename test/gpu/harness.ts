@@ -19,7 +19,7 @@ import { flatten } from "../../src/dsl/tree.js";
 import { gpu, NoAdapterError, type GpuContext } from "../../src/runtime/webgpu/device.js";
 import { gpuJit } from "../../src/runtime/webgpu/jit.js";
 import type { WebGpuProgram } from "../../src/runtime/webgpu/program.js";
-import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
+import { mulberry32 } from "../../src/dsl/random/mulberry32.js";
 
 // ---------------------------------------------------------------- fast-check defaults
 

@@ -14,7 +14,7 @@ import * as core from "../../src/dsl/core.js";
 import { data } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
 import { spec, trace } from "../../src/dsl/transforms.js";
-import { fromFlat, materialize } from "../../src/runtime/cpu/array.js";
+import { fromFlat, materialize } from "../../src/dsl/host/array.js";
 import { compileProgram, gpuJit } from "../../src/runtime/webgpu/jit.js";
 import { pipelineCacheSize, setPipelineCacheLimit } from "../../src/runtime/webgpu/program.js";
 import { describeGpu, gpuContext } from "./harness.js";

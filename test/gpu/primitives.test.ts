@@ -17,7 +17,7 @@ import type { DType } from "../../src/dsl/dtype.js";
 import type { OpName } from "../../src/dsl/ops/params.js";
 import { registry } from "../../src/dsl/ops/registry.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import { keyTensor } from "../../src/dsl/api/creation.js";
 import { describeGpu, expectCpuGpuClose, fcParams, opsRunOnGpu, prod, randomTensor, rng, tensorFrom, type Tolerance } from "./harness.js";
 

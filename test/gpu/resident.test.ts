@@ -8,7 +8,7 @@ import * as core from "../../src/dsl/core.js";
 import { data, realize } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
 import { jit, spec, trace, valueAndGrad } from "../../src/dsl/transforms.js";
-import { materialize, type CpuArray } from "../../src/runtime/cpu/array.js";
+import { materialize, type CpuArray } from "../../src/dsl/host/array.js";
 import { compileProgram } from "../../src/runtime/webgpu/jit.js";
 import { DeviceValue } from "../../src/runtime/webgpu/program.js";
 import { describeGpu, randomTensor } from "./harness.js";

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { PickleError, readStateDict, WeightFileError } from "../../src/runtime/io/index.js";
-import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
+import { mulberry32 } from "../../src/dsl/random/mulberry32.js";
 import { fixture } from "./helpers.js";
 
 const CASES = Number(process.env.FUZZ_CASES ?? 2500);

@@ -32,7 +32,7 @@ import {
   VideoError,
   type Image,
 } from "../../src/models/uniformerv2/video.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import { describeGpu } from "../gpu/harness.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "wgtensor-classify-"));

@@ -37,8 +37,8 @@ import {
   type FineTuneMode,
   type UniFormerV2Config,
 } from "../../src/models/uniformerv2/index.js";
-import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { mulberry32 } from "../../src/dsl/random/mulberry32.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import { maxAbsDiff, randomParams, randomVideo, tinyConfig } from "./helpers.js";
 
 const keysOf = (o: Readonly<Record<string, unknown>>) => Object.keys(o).sort();

@@ -15,7 +15,7 @@ import * as core from "../../src/dsl/core.js";
 import { checkGradients, type GradInput } from "../../src/dsl/gradcheck.js";
 import { data } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import {
   ConfigError,
   configProblems,

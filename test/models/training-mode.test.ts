@@ -8,7 +8,7 @@ import * as core from "../../src/dsl/core.js";
 import { checkGradients } from "../../src/dsl/gradcheck.js";
 import { data } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import { flatFromTree, fromOfficialArgs, initParams, treeFromFlat, uniformerv2 } from "../../src/models/uniformerv2/index.js";
 
 const config = fromOfficialArgs({

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { conv3d, convWeightFromTorch, convWeightToTorch, depthwiseConv3d, initConv3d } from "../../src/dsl/nn/index.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import { expectClose, expectGradientsOk, randomTensor, randomValues, size, strides, tensor, values } from "./helpers.js";
 
 interface Conv3dCase {

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import * as core from "../../src/dsl/core.js";
 import { dropPath, dropout, keyTensor } from "../../src/dsl/nn/index.js";
-import { Key, randomBitsAt, uniformFromBits } from "../../src/runtime/random/threefry.js";
+import { Key, randomBitsAt, uniformFromBits } from "../../src/dsl/random/threefry.js";
 import { expectClose, expectGradientsOk, randomTensor, randomValues, values } from "./helpers.js";
 
 const key = Key.fromSeed(42);

@@ -8,7 +8,7 @@ import * as core from "../../src/dsl/core.js";
 import { checkGradients } from "../../src/dsl/gradcheck.js";
 import { data } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
-import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
+import { mulberry32 } from "../../src/dsl/random/mulberry32.js";
 
 /** mulberry32: a small seeded generator for test inputs (independent of the DSL's RNG). */
 export const rng = mulberry32;

@@ -19,7 +19,7 @@ import {
   xavierUniform,
   zeros,
 } from "../../src/dsl/nn/index.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import { erfOracle, expectClose, expectGradientsOk, tensor, values } from "./helpers.js";
 
 const key = Key.fromSeed(2024);

@@ -11,7 +11,7 @@ import { item } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
 import { jit, spec, trace, valueAndGrad } from "../../src/dsl/transforms.js";
 import { treeLeaves, treeMap } from "../../src/dsl/tree.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import { intTensor, randomTensor, values } from "./helpers.js";
 
 const C = 4;

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { initLinear, linear, type LinearParams } from "../../src/dsl/nn/index.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import { expectClose, expectGradientsOk, linearNaive, randomTensor, randomValues, size, values } from "./helpers.js";
 
 describe("linear", () => {

@@ -31,7 +31,7 @@ import {
   selfAttention,
   softmax,
 } from "../../src/dsl/nn/index.js";
-import type { Key } from "../../src/runtime/random/threefry.js";
+import type { Key } from "../../src/dsl/random/threefry.js";
 
 declare const x: Tensor<["B", 16, 768], "float32">;
 declare const any: AnyTensor;

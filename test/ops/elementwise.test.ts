@@ -18,7 +18,7 @@ import type { DType } from "../../src/dsl/dtype.js";
 import { registry } from "../../src/dsl/ops/registry.js";
 import { data, toNested } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
-import { erf as erfScalar } from "../../src/runtime/cpu/special.js";
+import { erf as erfScalar } from "../../src/dsl/host/special.js";
 import {
   broadcastPairArb,
   bt,

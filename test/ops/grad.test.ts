@@ -22,7 +22,7 @@ import { registry } from "../../src/dsl/ops/registry.js";
 import { data, toNested } from "../../src/dsl/realize.js";
 import { Tensor, type AnyTensor } from "../../src/dsl/tensor.js";
 import { grad, jit, valueAndGrad } from "../../src/dsl/transforms.js";
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import { bt, expectClose, factorShape, ft, it32, prod, range, shapeArb } from "./helpers.js";
 
 /** Primitives with a finite-difference gradient test below. */

@@ -2,7 +2,7 @@
  * @file Shared test helpers: tensor construction, fast-check arbitraries, element comparisons,
  * and a naive nested-array reference for movement ops. The reference is written without any of
  * the library's view arithmetic (no strides, offsets or masks): every op is a recursive
- * construction or an index-tuple lookup, so it is an independent oracle for src/runtime/cpu/view.ts.
+ * construction or an index-tuple lookup, so it is an independent oracle for src/dsl/host/view.ts.
  */
 import fc from "fast-check";
 import { expect } from "vitest";

@@ -10,8 +10,8 @@ import type { Node } from "../../src/dsl/node.js";
 import { data, realize } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
 import { jit, spec, trace } from "../../src/dsl/transforms.js";
-import { fromFlat, materialize, type CpuArray } from "../../src/runtime/cpu/array.js";
-import { evaluate } from "../../src/runtime/cpu/interpreter.js";
+import { fromFlat, materialize, type CpuArray } from "../../src/dsl/host/array.js";
+import { evaluate } from "../../src/dsl/interpreter.js";
 import { expectClose, expectSame, ft, it32, range } from "../ops/helpers.js";
 
 const fr = Math.fround;

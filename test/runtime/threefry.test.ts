@@ -9,8 +9,8 @@ import * as core from "../../src/dsl/core.js";
 import { data } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
 import { jit, spec, trace } from "../../src/dsl/transforms.js";
-import { fromFlat, materialize } from "../../src/runtime/cpu/array.js";
-import { Key, randomBitsAt, threefry2x32, uniformFromBits } from "../../src/runtime/random/threefry.js";
+import { fromFlat, materialize } from "../../src/dsl/host/array.js";
+import { Key, randomBitsAt, threefry2x32, uniformFromBits } from "../../src/dsl/random/threefry.js";
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const keyTensor = (k0: number, k1: number): AnyTensor => core.constant(new Int32Array([k0 | 0, k1 | 0]), [2], "int32");

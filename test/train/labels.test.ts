@@ -3,7 +3,7 @@
  * refused before the step runs, naming the label, instead of a finite, wrong loss.
  */
 import { describe, expect, it } from "vitest";
-import { fromFlat } from "../../src/runtime/cpu/array.js";
+import { fromFlat } from "../../src/dsl/host/array.js";
 import { batchArrays, motionData, motionTrainer } from "../../src/train/motion.js";
 import { loader } from "../../src/train/data/synthetic-motion.js";
 

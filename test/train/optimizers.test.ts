@@ -9,7 +9,7 @@ import { data, item } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
 import { jit } from "../../src/dsl/transforms.js";
 import { gpuJit } from "../../src/runtime/webgpu/jit.js";
-import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
+import { mulberry32 } from "../../src/dsl/random/mulberry32.js";
 import { adamwInit, adamwUpdate, clipGradNorm, sgdInit, sgdUpdate, warmupCosine, type AdamWState, type SgdState } from "../../src/train/optimizers.js";
 import { describeGpu } from "../gpu/harness.js";
 

@@ -1,7 +1,7 @@
 /** The synthetic motion task: labels need time (no single frame tells them), augmentations keep labels truthful. */
 import { describe, expect, it } from "vitest";
 import { DIRECTIONS, flipClip, loader, makeClip, makeDataset, motionStep } from "../../src/train/data/synthetic-motion.js";
-import { mulberry32 } from "../../src/runtime/random/mulberry32.js";
+import { mulberry32 } from "../../src/dsl/random/mulberry32.js";
 
 const o = { frames: 4, size: 16, square: 4, noise: 0 };
 

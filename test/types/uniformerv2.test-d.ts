@@ -23,7 +23,7 @@ test("the types see resolution/patch, heads/width and returnList mistakes", () =
 
 // ---------------------------------------------------------------- the model, typed by its config
 
-import { Key } from "../../src/runtime/random/threefry.js";
+import { Key } from "../../src/dsl/random/threefry.js";
 import type { Tensor } from "../../src/dsl/tensor.js";
 import { initParams, perFrameLogits, preset, uniformerv2, type UniFormerV2Config, type UniFormerV2Params } from "../../src/models/uniformerv2/index.js";
 

@@ -7,7 +7,7 @@
  */
 import { Node, topoSort } from "../../dsl/node.js";
 import { opDef } from "../../dsl/ops/registry.js";
-import { evaluate } from "../../runtime/cpu/interpreter.js";
+import { evaluate } from "../../dsl/interpreter.js";
 
 export function foldConstants(outputs: readonly Node[]): Node[] {
   const order = topoSort(outputs);

@@ -12,7 +12,7 @@
  */
 import type { Node } from "../../dsl/node.js";
 import type { GraphBuilder, Rule } from "./rewrite.js";
-import { sizeOf } from "../../runtime/cpu/view.js";
+import { sizeOf } from "../../dsl/host/view.js";
 
 
 export const CONV_AS_MATMUL: Rule = {

@@ -6,8 +6,8 @@ import { match, P } from "ts-pattern";
 import type { Node } from "../../dsl/node.js";
 import { opDef } from "../../dsl/ops/registry.js";
 import { MOVEMENT } from "../../dsl/ops/params.js";
-import { evaluate } from "../../runtime/cpu/interpreter.js";
-import { materialize } from "../../runtime/cpu/array.js";
+import { evaluate } from "../../dsl/interpreter.js";
+import { materialize } from "../../dsl/host/array.js";
 import { sameShape } from "../../dsl/core.js";
 import type { GraphBuilder, Rule } from "./rewrite.js";
 

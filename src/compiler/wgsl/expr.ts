@@ -8,9 +8,9 @@
 import type { Node } from "../../dsl/node.js";
 import { opDef } from "../../dsl/ops/registry.js";
 import type { DType } from "../../dsl/dtype.js";
-import type { IndexMap, MovementLowering, SourceLowering } from "../lowering.js";
-import { literal, wgslType } from "../lowering.js";
-import { linearIndex } from "./indexing.js";
+import type { IndexMap, MovementLowering, SourceLowering } from "../../dsl/lowering/lowering.js";
+import { literal, wgslType } from "../../dsl/lowering/lowering.js";
+import { linearIndex } from "../../dsl/lowering/indexing.js";
 
 /** Thrown when a fused value cannot be read where the schedule assumed it could. */
 export class FusionConflict extends Error {

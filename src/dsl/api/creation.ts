@@ -5,8 +5,8 @@ import type { Tensor } from "../tensor.js";
 import type { DType, Shape } from "../types/index.js";
 import type { Mutable } from "./checked.js";
 import { resolveDims } from "../dims.js";
-import type { Storage } from "../../runtime/cpu/array.js";
-import type { Key } from "../../runtime/random/threefry.js";
+import type { Storage } from "../host/array.js";
+import type { Key } from "../random/threefry.js";
 
 type Sizes<S extends Shape> = { readonly [K in keyof S]: number };
 export type Nested = number | boolean | readonly Nested[];

@@ -18,7 +18,7 @@ import { DTypeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { Mul } from "../types/index.js";
 import type { Dim, DType, Shape } from "../types/shape.js";
-import type { Key } from "../../runtime/random/threefry.js";
+import type { Key } from "../random/threefry.js";
 import { softmax } from "./activations.js";
 import { fromCore, requireFloat, requireShape, sameDims, type FloatArg, type Last, type ParamTensor, type ShapeOf, type WithLast } from "./common.js";
 import { initLinear, linear, type BiasFlag, type LinearParams, type WithBias } from "./linear.js";

@@ -18,8 +18,8 @@ import * as core from "../core.js";
 import { DTypeMismatch, ShapeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { Dim, DType, Shape, ShapeError } from "../types/shape.js";
-import { Key } from "../../runtime/random/threefry.js";
-import { sizeOf } from "../../runtime/cpu/view.js";
+import { Key } from "../random/threefry.js";
+import { sizeOf } from "../host/view.js";
 
 // ---------------------------------------------------------------- types
 

@@ -20,7 +20,7 @@ import type { ConvOptions } from "../core.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { FloorDiv, Mul } from "../types/index.js";
 import type { Dim, DType, Shape } from "../types/shape.js";
-import type { Key } from "../../runtime/random/threefry.js";
+import type { Key } from "../random/threefry.js";
 import { fromCore, product, requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
 import { uniform } from "./init.js";
 import type { WithBias } from "./linear.js";

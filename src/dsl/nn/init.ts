@@ -15,7 +15,7 @@
  */
 import * as core from "../core.js";
 import type { AnyTensor } from "../tensor.js";
-import { erf as erfScalar } from "../../runtime/cpu/special.js";
+import { erf as erfScalar } from "../host/special.js";
 import type { Mutable } from "../api/checked.js";
 import { fromCore, keyTensor, product, type Float, type KeyLike } from "./common.js";
 

@@ -14,7 +14,7 @@ import type { Checked, Ok } from "../api/checked.js";
 import * as core from "../core.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { Dim, DType, Shape } from "../types/shape.js";
-import type { Key } from "../../runtime/random/threefry.js";
+import type { Key } from "../random/threefry.js";
 import { gelu, quickGelu, silu } from "./activations.js";
 import { fromCore, product, requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
 import { uniform } from "./init.js";

@@ -10,7 +10,7 @@
  * target the prediction's shape; the result is `Tensor<[]>` (or the per-sample shape for
  * `reduction: "none"`).
  */
-import { materialize, type CpuArray } from "../../runtime/cpu/array.js";
+import { materialize, type CpuArray } from "../host/array.js";
 import * as core from "../core.js";
 import { DTypeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";

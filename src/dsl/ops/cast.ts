@@ -3,9 +3,9 @@
  * non-zero → true. Only float→float carries a gradient, which is the identity.
  */
 import { castScalar } from "../dtype.js";
-import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
+import { allocate, fromFlat, materialize } from "../host/array.js";
 import type { OpDef } from "./def.js";
-import { elementwise, isNanF32, wgslType } from "../../compiler/lowering.js";
+import { elementwise, isNanF32, wgslType } from "../lowering/lowering.js";
 
 export const cast: OpDef<"cast"> = {
   name: "cast",

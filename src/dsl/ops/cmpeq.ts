@@ -1,6 +1,6 @@
 /** @file cmpeq: a == b as bool (NaN ≠ NaN); no gradient. */
 import { binaryOp } from "./elementwise.js";
-import { infix } from "../../compiler/lowering.js";
+import { infix } from "../lowering/lowering.js";
 
 export const cmpeq = binaryOp({
   name: "cmpeq",

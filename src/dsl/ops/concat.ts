@@ -4,8 +4,8 @@
  */
 import * as core from "../core.js";
 import { require } from "../errors.js";
-import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
-import { sizeOf } from "../../runtime/cpu/view.js";
+import { allocate, fromFlat, materialize } from "../host/array.js";
+import { sizeOf } from "../host/view.js";
 import type { OpDef } from "./def.js";
 
 export const concat: OpDef<"concat"> = {

@@ -1,5 +1,5 @@
 /** @file constant: a literal array from the host (weights, data). A source: no inputs. */
-import { contiguous } from "../../runtime/cpu/array.js";
+import { contiguous } from "../host/array.js";
 import type { OpDef } from "./def.js";
 
 export const constant: OpDef<"constant"> = {

@@ -5,9 +5,9 @@
 import type { DType } from "../dtype.js";
 import type { Node } from "../node.js";
 import type { AnyTensor } from "../tensor.js";
-import type { CpuArray, Precision } from "../../runtime/cpu/array.js";
+import type { CpuArray, Precision } from "../host/array.js";
 import type { OpName, OpParams } from "./params.js";
-import type { Lowering } from "../../compiler/lowering.js";
+import type { Lowering } from "../lowering/lowering.js";
 
 /** How the compiler treats the op when fusing (issue: compiler and WebGPU runtime). */
 export type FusionRole = "source" | "elementwise" | "reduce" | "movement" | "contraction";

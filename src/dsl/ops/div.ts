@@ -1,7 +1,7 @@
 /** @file div: a / b (int32 truncates toward zero; x / 0 is x, as in WGSL). */
 import * as core from "../core.js";
 import { binaryOp } from "./elementwise.js";
-import { infix } from "../../compiler/lowering.js";
+import { infix } from "../lowering/lowering.js";
 
 export const div = binaryOp({
   name: "div",

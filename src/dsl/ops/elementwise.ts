@@ -6,12 +6,12 @@
  */
 import type { DType } from "../dtype.js";
 import { require } from "../errors.js";
-import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
-import { sizeOf } from "../../runtime/cpu/view.js";
+import { allocate, fromFlat, materialize } from "../host/array.js";
+import { sizeOf } from "../host/view.js";
 import type { Abstract, OpDef, VjpContext, VjpResult } from "./def.js";
 import type { OpName } from "./params.js";
 import type { AnyTensor } from "../tensor.js";
-import type { ElementwiseLowering } from "../../compiler/lowering.js";
+import type { ElementwiseLowering } from "../lowering/lowering.js";
 
 type Scalar1 = (x: number) => number;
 type Scalar2 = (a: number, b: number) => number;

@@ -1,7 +1,7 @@
 /** @file expand: broadcast size-1 dims (stride 0, no copy). The VJP sums over them. */
 import * as core from "../core.js";
 import { require } from "../errors.js";
-import { expandView } from "../../runtime/cpu/view.js";
+import { expandView } from "../host/view.js";
 import type { OpDef } from "./def.js";
 
 export const expand: OpDef<"expand"> = {

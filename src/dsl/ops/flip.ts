@@ -1,7 +1,7 @@
 /** @file flip: reverse the order along `axes` (a view with negative strides). Its own VJP. */
 import * as core from "../core.js";
 import { require } from "../errors.js";
-import { sliceView } from "../../runtime/cpu/view.js";
+import { sliceView } from "../host/view.js";
 import type { OpDef } from "./def.js";
 
 export const flip: OpDef<"flip"> = {

@@ -1,7 +1,7 @@
 /** @file full: a tensor filled with one value; a view with all-zero strides on the CPU. */
-import { allocate } from "../../runtime/cpu/array.js";
+import { allocate } from "../host/array.js";
 import type { OpDef } from "./def.js";
-import { literal } from "../../compiler/lowering.js";
+import { literal } from "../lowering/lowering.js";
 
 export const full: OpDef<"full"> = {
   name: "full",

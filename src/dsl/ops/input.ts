@@ -2,7 +2,7 @@
  * @file input: a named placeholder of a traced program, bound to a value at each run.
  * Its shape and dtype are fixed when the program is traced (named dims resolved then).
  */
-import { contiguous } from "../../runtime/cpu/array.js";
+import { contiguous } from "../host/array.js";
 import type { OpDef } from "./def.js";
 
 export const input: OpDef<"input"> = {

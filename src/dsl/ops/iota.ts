@@ -1,6 +1,6 @@
 /** @file iota: each element's index along `axis` (for one-hot, masks, positions). */
 import { require } from "../errors.js";
-import { allocate } from "../../runtime/cpu/array.js";
+import { allocate } from "../host/array.js";
 import type { OpDef } from "./def.js";
 
 export const iota: OpDef<"iota"> = {

@@ -1,7 +1,7 @@
 /** @file max: elementwise maximum; at ties the cotangent is split evenly (as JAX does). */
 import * as core from "../core.js";
 import { binaryOp } from "./elementwise.js";
-import { elementwise, maxPropagatingNan } from "../../compiler/lowering.js";
+import { elementwise, maxPropagatingNan } from "../lowering/lowering.js";
 
 export const max = binaryOp({
   name: "max",

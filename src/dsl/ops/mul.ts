@@ -1,7 +1,7 @@
 /** @file mul: a · b (int32 wraps, as WGSL's i32 multiply does). */
 import * as core from "../core.js";
 import { binaryOp } from "./elementwise.js";
-import { infix } from "../../compiler/lowering.js";
+import { infix } from "../lowering/lowering.js";
 
 export const mul = binaryOp({
   name: "mul",

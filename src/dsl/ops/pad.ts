@@ -1,8 +1,8 @@
 /** @file pad: widen each dim by [lo, hi] with a constant (a masked view). The VJP slices back. */
 import * as core from "../core.js";
 import { require } from "../errors.js";
-import { contiguous } from "../../runtime/cpu/array.js";
-import { padView } from "../../runtime/cpu/view.js";
+import { contiguous } from "../host/array.js";
+import { padView } from "../host/view.js";
 import type { OpDef } from "./def.js";
 
 export const pad: OpDef<"pad"> = {

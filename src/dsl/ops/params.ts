@@ -4,7 +4,7 @@
  * its definition.
  */
 import type { DType } from "../dtype.js";
-import type { CpuArray } from "../../runtime/cpu/array.js";
+import type { CpuArray } from "../host/array.js";
 
 type None = Record<string, never>;
 export type Pads = readonly (readonly [number, number])[];

@@ -1,7 +1,7 @@
 /** @file permute: reorder axes (a view: strides are permuted). The VJP applies the inverse. */
 import * as core from "../core.js";
 import { require } from "../errors.js";
-import { permuteView } from "../../runtime/cpu/view.js";
+import { permuteView } from "../host/view.js";
 import type { OpDef } from "./def.js";
 
 export const permute: OpDef<"permute"> = {

@@ -4,8 +4,8 @@
  */
 import * as core from "../core.js";
 import { binaryOp } from "./elementwise.js";
-import { elementwise } from "../../compiler/lowering.js";
-import { WG_POW, WG_SPECIAL_FLOATS } from "../../compiler/wgsl/helpers.js";
+import { elementwise } from "../lowering/lowering.js";
+import { WG_POW, WG_SPECIAL_FLOATS } from "../lowering/wgsl-helpers.js";
 
 export const pow = binaryOp({
   name: "pow",

@@ -4,12 +4,12 @@
  * and CPU and GPU agree bit for bit. The bit layout follows JAX's `random_bits`.
  */
 import { require } from "../errors.js";
-import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
-import { uniformFromBits, randomBitsAt } from "../../runtime/random/threefry.js";
-import { sizeOf } from "../../runtime/cpu/view.js";
+import { allocate, fromFlat, materialize } from "../host/array.js";
+import { uniformFromBits, randomBitsAt } from "../random/threefry.js";
+import { sizeOf } from "../host/view.js";
 import type { OpDef } from "./def.js";
-import { WG_THREEFRY } from "../../compiler/wgsl/helpers.js";
-import { linearIndex } from "../../compiler/wgsl/indexing.js";
+import { WG_THREEFRY } from "../lowering/wgsl-helpers.js";
+import { linearIndex } from "../lowering/indexing.js";
 
 export const random: OpDef<"random"> = {
   name: "random",

@@ -5,8 +5,8 @@
  */
 import { require } from "../errors.js";
 import type { DType } from "../dtype.js";
-import { allocate, fromFlat, materialize, type CpuArray, type Precision } from "../../runtime/cpu/array.js";
-import { permuteView, sizeOf } from "../../runtime/cpu/view.js";
+import { allocate, fromFlat, materialize, type CpuArray, type Precision } from "../host/array.js";
+import { permuteView, sizeOf } from "../host/view.js";
 import type { Abstract } from "./def.js";
 
 export function reduceShape(x: Abstract, axes: readonly number[], dtypes: readonly DType[]): Abstract {

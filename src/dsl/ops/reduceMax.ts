@@ -5,7 +5,7 @@
 import * as core from "../core.js";
 import type { OpDef } from "./def.js";
 import { reduceCpu, reduceShape } from "./reduce.js";
-import { maxPropagatingNan } from "../../compiler/lowering.js";
+import { maxPropagatingNan } from "../lowering/lowering.js";
 
 export const reduceMax: OpDef<"reduceMax"> = {
   name: "reduceMax",

@@ -1,10 +1,10 @@
 /** @file reshape: same elements, new shape. A view when the input is contiguous, else one copy. */
 import * as core from "../core.js";
 import { require } from "../errors.js";
-import { contiguous } from "../../runtime/cpu/array.js";
-import { contiguousView, isContiguous, sizeOf } from "../../runtime/cpu/view.js";
+import { contiguous } from "../host/array.js";
+import { contiguousView, isContiguous, sizeOf } from "../host/view.js";
 import type { OpDef } from "./def.js";
-import { linearIndex, unravelIndex } from "../../compiler/wgsl/indexing.js";
+import { linearIndex, unravelIndex } from "../lowering/indexing.js";
 
 export const reshape: OpDef<"reshape"> = {
   name: "reshape",

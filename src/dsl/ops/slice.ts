@@ -4,7 +4,7 @@
  */
 import * as core from "../core.js";
 import { require } from "../errors.js";
-import { sliceView } from "../../runtime/cpu/view.js";
+import { sliceView } from "../host/view.js";
 import type { AnyTensor } from "../tensor.js";
 import type { OpDef } from "./def.js";
 

@@ -1,10 +1,10 @@
 /** @file where(cond, a, b): a where cond is true, else b. The cotangent is routed the same way. */
 import * as core from "../core.js";
 import { require } from "../errors.js";
-import { allocate, fromFlat, materialize } from "../../runtime/cpu/array.js";
+import { allocate, fromFlat, materialize } from "../host/array.js";
 import type { OpDef } from "./def.js";
 import { checkSameShapes } from "./elementwise.js";
-import { elementwise } from "../../compiler/lowering.js";
+import { elementwise } from "../lowering/lowering.js";
 
 export const where: OpDef<"where"> = {
   name: "where",

@@ -7,7 +7,7 @@
 import * as wg from "../../dsl/api/index.js";
 import { realize } from "../../dsl/realize.js";
 import type { Tensor } from "../../dsl/tensor.js";
-import { materialize } from "../../runtime/cpu/array.js";
+import { materialize } from "../../dsl/host/array.js";
 import { gpu } from "../../runtime/webgpu/device.js";
 import { gpuJit } from "../../runtime/webgpu/jit.js";
 import { geometry, type UniFormerV2Config } from "./config.js";

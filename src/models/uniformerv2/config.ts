@@ -6,7 +6,7 @@
  * models.
  */
 import * as E from "fp-ts/lib/Either.js";
-import { closestName, decodeOfficialArgs } from "./official-args.js";
+import { closestName, decodeOfficialArgs, type OfficialArgs } from "./official-args.js";
 
 /** How the global blocks combine (paper §3.3, Fig. 4): (a) as released, (b)–(d) its ablations. */
 export type Fusion = "sequential" | "parallel" | "hierarchicalKV" | "hierarchicalQ";
@@ -114,31 +114,7 @@ export function geometry(c: UniFormerV2Config) {
   };
 }
 
-/** The official constructor's keyword arguments (snake_case), as in a fixture's config.json. */
-export interface OfficialArgs {
-  readonly input_resolution: number;
-  readonly patch_size: number;
-  readonly width: number;
-  readonly layers: number;
-  readonly heads: number;
-  readonly t_size?: number;
-  readonly kernel_size?: number;
-  readonly dw_reduction?: number;
-  readonly temporal_downsample?: boolean;
-  readonly no_lmhra?: boolean;
-  readonly double_lmhra?: boolean;
-  readonly return_list?: readonly number[];
-  readonly n_layers?: number;
-  readonly n_dim?: number;
-  readonly n_head?: number;
-  readonly mlp_factor?: number;
-  readonly drop_path_rate?: number;
-  readonly backbone_drop_path_rate?: number;
-  readonly mlp_dropout?: readonly number[];
-  readonly cls_dropout?: number;
-  readonly num_classes?: number;
-  readonly frozen?: boolean;
-}
+export type { OfficialArgs };
 
 /**
  * Map the official constructor's arguments (with its defaults) onto a config. The arguments are

@@ -8,11 +8,11 @@
  */
 import { bind } from "../../dsl/bind.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
-import { fromFlat } from "../../runtime/cpu/array.js";
-import type { Key } from "../../runtime/random/threefry.js";
+import { fromFlat } from "../../dsl/host/array.js";
+import type { Key } from "../../dsl/random/threefry.js";
 import { validateConfig, type UniFormerV2Config } from "./config.js";
 import { paramSpecs, treeFromFlat, type UniFormerV2Params } from "./params.js";
-import { mulberry32 } from "../../runtime/random/mulberry32.js";
+import { mulberry32 } from "../../dsl/random/mulberry32.js";
 
 /** Fresh parameters for `config`, typed by it (a literal config gives literal sizes). */
 export function initParams<const C extends UniFormerV2Config>(config: C, key: Key): UniFormerV2Params<C> {

@@ -6,7 +6,32 @@
  */
 import * as E from "fp-ts/lib/Either.js";
 import { editDistance } from "../../util/edit-distance.js";
-import type { OfficialArgs } from "./config.js";
+
+/** The official constructor's keyword arguments (snake_case), as in a fixture's config.json. */
+export interface OfficialArgs {
+  readonly input_resolution: number;
+  readonly patch_size: number;
+  readonly width: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly t_size?: number;
+  readonly kernel_size?: number;
+  readonly dw_reduction?: number;
+  readonly temporal_downsample?: boolean;
+  readonly no_lmhra?: boolean;
+  readonly double_lmhra?: boolean;
+  readonly return_list?: readonly number[];
+  readonly n_layers?: number;
+  readonly n_dim?: number;
+  readonly n_head?: number;
+  readonly mlp_factor?: number;
+  readonly drop_path_rate?: number;
+  readonly backbone_drop_path_rate?: number;
+  readonly mlp_dropout?: readonly number[];
+  readonly cls_dropout?: number;
+  readonly num_classes?: number;
+  readonly frozen?: boolean;
+}
 
 type Check = (v: unknown) => string | undefined;
 

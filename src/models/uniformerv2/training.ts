@@ -9,7 +9,7 @@ import * as core from "../../dsl/core.js";
 import * as nn from "../../dsl/nn/index.js";
 import type { AnyTensor, Tensor } from "../../dsl/tensor.js";
 import type { Shape } from "../../dsl/types/shape.js";
-import { Key } from "../../runtime/random/threefry.js";
+import { Key } from "../../dsl/random/threefry.js";
 
 export interface TrainingOptions {
   /** int32 [2] (or a host Key, baked into the program as a constant). */

@@ -6,7 +6,7 @@
  */
 import { bind } from "../../dsl/bind.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
-import { fromFlat, materialize } from "../../runtime/cpu/array.js";
+import { fromFlat, materialize } from "../../dsl/host/array.js";
 import { realize } from "../../dsl/realize.js";
 import { toFloat32, type HostTensor } from "../../runtime/io/host-tensor.js";
 import { writeSafetensors } from "../../runtime/io/safetensors.js";

@@ -8,10 +8,10 @@ import { realize } from "../../dsl/realize.js";
 import { asCompiled, callScope, traceArgs, type NamedDimOptions, type Program } from "../../dsl/transforms.js";
 import type { BindArgs, BindResult, Passable } from "../../dsl/types/bind.js";
 import { flatten } from "../../dsl/tree.js";
-import type { CpuArray } from "../cpu/array.js";
+import type { CpuArray } from "../../dsl/host/array.js";
 import { gpu, type GpuContext } from "./device.js";
 import { WebGpuProgram } from "./program.js";
-import { dotTilingFor, dotTilingProblem } from "../../compiler/wgsl/kernels/dot.js";
+import { dotTilingFor, dotTilingProblem } from "./dot-tiling.js";
 import { UnsupportedOnAdapterError } from "./errors.js";
 
 export interface GpuCompileOptions extends Omit<CompileOptions, "maxStorageBuffers"> {

@@ -9,7 +9,7 @@
  * horizontal flip swaps right and left, a vertical flip swaps down and up, and a brightness
  * shift changes nothing about the motion.
  */
-import { mulberry32 } from "../../runtime/random/mulberry32.js";
+import { mulberry32 } from "../../dsl/random/mulberry32.js";
 
 export const DIRECTIONS = ["right", "left", "down", "up"] as const;
 export type Direction = (typeof DIRECTIONS)[number];

@@ -14,10 +14,10 @@
  * softmax does.
  */
 import type { Node } from "../../../dsl/node.js";
-import { sizeOf } from "../../../runtime/cpu/view.js";
+import { sizeOf } from "../../../dsl/host/view.js";
 import type { KernelPlan } from "../../schedule.js";
 import { FusionConflict, KernelWriter } from "../expr.js";
-import { linearIndex } from "../indexing.js";
+import { linearIndex } from "../../../dsl/lowering/indexing.js";
 import { assemble, spread, unravelInto, type GeneratedKernel } from "./common.js";
 
 const WORKGROUP = 64;

@@ -5,10 +5,10 @@
 import type { Node } from "../../../dsl/node.js";
 import type { KernelPlan } from "../../schedule.js";
 import type { KernelWriter } from "../expr.js";
-import { unravelIndex } from "../indexing.js";
+import { unravelIndex } from "../../../dsl/lowering/indexing.js";
 import { opDef } from "../../../dsl/ops/registry.js";
-import type { ElementwiseLowering } from "../../lowering.js";
-import { WG_SPECIAL_FLOATS } from "../helpers.js";
+import type { ElementwiseLowering } from "../../../dsl/lowering/lowering.js";
+import { WG_SPECIAL_FLOATS } from "../../../dsl/lowering/wgsl-helpers.js";
 
 export interface GeneratedKernel {
   readonly name: string;

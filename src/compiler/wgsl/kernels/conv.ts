@@ -4,7 +4,7 @@
  * The depthwise case (one channel per group) is one multiply-add per tap.
  */
 import type { Node } from "../../../dsl/node.js";
-import { sizeOf } from "../../../runtime/cpu/view.js";
+import { sizeOf } from "../../../dsl/host/view.js";
 import type { KernelPlan } from "../../schedule.js";
 import { KernelWriter } from "../expr.js";
 import { assemble, spread, unravelInto, writeEpilogue, type GeneratedKernel } from "./common.js";

@@ -14,16 +14,14 @@
  * (llvmpipe splits them into per-lane scalar loads).
  */
 import type { Node } from "../../../dsl/node.js";
-import { sizeOf } from "../../../runtime/cpu/view.js";
+import { sizeOf } from "../../../dsl/host/view.js";
 import type { KernelPlan } from "../../schedule.js";
 import { KernelWriter } from "../expr.js";
-import type { GpuContext } from "../../../runtime/webgpu/device.js";
-import { guaranteedSubgroupSize, isSoftwareGpu } from "../../../runtime/webgpu/adapter.js";
-import { linearIndex } from "../indexing.js";
+import { linearIndex } from "../../../dsl/lowering/indexing.js";
 import { assemble, MAX_GROUPS, unravelInto, writeEpilogue, type GeneratedKernel } from "./common.js";
 import { opDef } from "../../../dsl/ops/registry.js";
-import type { ReduceLowering } from "../../lowering.js";
-import { unravelIndex } from "../indexing.js";
+import type { ReduceLowering } from "../../../dsl/lowering/lowering.js";
+import { unravelIndex } from "../../../dsl/lowering/indexing.js";
 
 export interface DotTiling {
   /** Rows and columns of the output each thread computes. */
@@ -381,148 +379,4 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
     fused: [...w.fused],
     flops: 2 * batch * m * n * k,
   };
-}
-
-// ------------------------------------------------------------------ choosing a tiling
-
-/** What `dotTilingFor` needs to know about a device. */
-export type DotDevice = Pick<GpuContext, "device" | "adapter">;
-
-/** lavapipe (llvmpipe's Vulkan; 8 f32 lanes per subgroup with AVX2): measured, see bench/. */
-export const LAVAPIPE_DOT_TILING: DotTiling = { tm: 16, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 };
-/** lavapipe without the subgroups feature. */
-export const LAVAPIPE_PLAIN_DOT_TILING: DotTiling = { tm: 8, tn: 8, wx: 8, wy: 1, variant: "registers" };
-/** Adapters with real workgroup memory: a 64×64 block per 16×16 threads, staged 16 deep. */
-export const GPU_DOT_TILING: DotTiling = { tm: 4, tn: 4, wx: 16, wy: 16, variant: "workgroup", bk: 16 };
-
-/**
- * Why `tiling` cannot run on the device (features, limits, subgroup width), or undefined when
- * it can. A subgroup tiling wider than the adapter's guaranteed subgroup would compute wrong
- * numbers (lanes broadcast from lanes that belong to another subgroup), so it never fits.
- */
-export function dotTilingProblem(d: DotDevice, tiling: DotTiling): string | undefined {
-  const limits = d.device.limits;
-  if (tiling.wx * tiling.wy > limits.maxComputeInvocationsPerWorkgroup) return `${tiling.wx}×${tiling.wy} threads exceed the device's ${limits.maxComputeInvocationsPerWorkgroup} invocations a workgroup`;
-  if (tiling.wx > limits.maxComputeWorkgroupSizeX || tiling.wy > limits.maxComputeWorkgroupSizeY) return `a ${tiling.wx}×${tiling.wy} workgroup exceeds the device's ${limits.maxComputeWorkgroupSizeX}×${limits.maxComputeWorkgroupSizeY}`;
-  if (tiling.variant === "subgroup") {
-    const lanes = Math.min(tiling.lanes ?? 8, tiling.tm);
-    const width = guaranteedSubgroupSize(d.device, d.adapter.info);
-    if (width === 0) return "the subgroup variant needs the subgroups feature and a reported subgroupMinSize";
-    if (lanes > width) return `the subgroup variant shares rows across ${lanes} lanes, but this adapter's subgroups may be only ${width} wide`;
-    if (tiling.wy !== 1) return "the subgroup variant needs wy = 1";
-  }
-  if (tiling.variant === "workgroup") {
-    const bytes = 4 * (tiling.bk ?? 8) * (tiling.tm * tiling.wy + tiling.tn * tiling.wx);
-    if (bytes > limits.maxComputeWorkgroupStorageSize) return `${bytes} bytes of workgroup memory exceed the device's ${limits.maxComputeWorkgroupStorageSize}`;
-  }
-  return undefined;
-}
-
-/** Whether `tiling` can run on the device at all (features, limits, subgroup width). */
-export function dotTilingFits(d: DotDevice, tiling: DotTiling): boolean {
-  return dotTilingProblem(d, tiling) === undefined;
-}
-
-/**
- * SwiftShader (Chrome's CPU adapter; 4-lane subgroups): 512³ in Chromium 156 on this machine,
- * timestamp queries, best of 3: this tiling 71 ms, 8×8 registers 72, tm 16 × tn 4 over 4 lanes
- * 108, the 64×64 workgroup-memory tiling 176 (`npx tsx bench/browser.ts --tilings`).
- */
-export const SWIFTSHADER_DOT_TILING: DotTiling = { tm: 16, tn: 8, wx: 16, wy: 1, variant: "subgroup", lanes: 4 };
-
-/** The table: a tiling for the device without measuring anything. */
-export function dotTilingFor(d: DotDevice): DotTiling {
-  if (isSoftwareGpu(d.adapter)) {
-    // lavapipe: 8-lane subgroups (AVX2); SwiftShader in Chrome: 4. Never wider than the adapter's.
-    const width = guaranteedSubgroupSize(d.device, d.adapter.info);
-    const sub = width >= 8 ? LAVAPIPE_DOT_TILING : width >= 4 ? SWIFTSHADER_DOT_TILING : undefined;
-    return sub && dotTilingFits(d, sub) ? sub : LAVAPIPE_PLAIN_DOT_TILING;
-  }
-  return dotTilingFits(d, GPU_DOT_TILING) ? GPU_DOT_TILING : DEFAULT_DOT_TILING;
-}
-
-/** Tilings `tuneDot` tries (those that fit the device; on a CPU adapter not the workgroup-memory ones). */
-export const DOT_CANDIDATES: readonly DotTiling[] = [
-  LAVAPIPE_DOT_TILING,
-  { tm: 16, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
-  { tm: 8, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
-  { tm: 24, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
-  SWIFTSHADER_DOT_TILING,
-  { tm: 8, tn: 8, wx: 4, wy: 1, variant: "subgroup", lanes: 4 },
-  LAVAPIPE_PLAIN_DOT_TILING,
-  { tm: 4, tn: 4, wx: 8, wy: 8, variant: "registers" },
-  GPU_DOT_TILING,
-  { tm: 8, tn: 8, wx: 16, wy: 16, variant: "workgroup", bk: 8 },
-  { tm: 4, tn: 4, wx: 16, wy: 16, variant: "registers" },
-];
-
-/** The candidates worth measuring on this device. */
-export function dotCandidatesFor(d: DotDevice): DotTiling[] {
-  const software = isSoftwareGpu(d.adapter);
-  return DOT_CANDIDATES.filter((t) => dotTilingFits(d, t) && !(software && t.variant === "workgroup"));
-}
-
-const tuned = new WeakMap<GPUDevice, Promise<DotTiling>>();
-
-/**
- * Measure the candidates once per device on a size×size×size matmul (GPU time from timestamp
- * queries, else the wall time of whole runs; best of `repeats`) and remember the fastest.
- * `onResult` sees every measurement (GFLOP/s). On lavapipe this takes tens of seconds: the
- * first run of each kernel includes llvmpipe's LLVM compile.
- */
-export function tuneDot(
-  ctx: GpuContext,
-  options: { readonly size?: number; readonly repeats?: number; readonly candidates?: readonly DotTiling[]; readonly onResult?: (t: DotTiling, gflops: number) => void } = {},
-): Promise<DotTiling> {
-  let hit = tuned.get(ctx.device);
-  if (!hit) {
-    hit = measure(ctx, options);
-    tuned.set(ctx.device, hit);
-  }
-  return hit;
-}
-
-async function measure(
-  ctx: GpuContext,
-  options: { readonly size?: number; readonly repeats?: number; readonly candidates?: readonly DotTiling[]; readonly onResult?: (t: DotTiling, gflops: number) => void },
-): Promise<DotTiling> {
-  // Loaded here: the runtime imports the compiler, so a static import would be a cycle.
-  const [{ compileProgram }, { trace, spec }, core, { fromFlat }] = await Promise.all([
-    import("../../../runtime/webgpu/jit.js"),
-    import("../../../dsl/transforms.js"),
-    import("../../../dsl/core.js"),
-    import("../../../runtime/cpu/array.js"),
-  ]);
-  const size = options.size ?? 512;
-  const repeats = options.repeats ?? 3;
-  const stamps = ctx.device.features.has("timestamp-query");
-  const program = trace((x, y) => core.matmul(x, y), [spec([size, size]), spec([size, size])]);
-  const values = () => fromFlat(Float32Array.from({ length: size * size }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), "float32", [size, size]);
-  const args = [values(), values()];
-  let best: { tiling: DotTiling; ms: number } | undefined;
-  const candidates = (options.candidates ?? dotCandidatesFor(ctx)).filter((t) => dotTilingFits(ctx, t));
-  for (const tiling of candidates) {
-    try {
-      const prog = await compileProgram(program, { dotTiling: tiling, context: ctx });
-      try {
-        // GPU time where the adapter has timestamp queries, else the whole run (same for all).
-        const once = async () => {
-          if (stamps) return (await prog.profile(args, 1)).reduce((s, t) => s + t.milliseconds, 0);
-          const t0 = performance.now();
-          await prog.run(args);
-          return performance.now() - t0;
-        };
-        await once();
-        let ms = Infinity;
-        for (let r = 0; r < repeats; r++) ms = Math.min(ms, await once());
-        options.onResult?.(tiling, (2 * size ** 3) / ms / 1e6);
-        if (!best || ms < best.ms) best = { tiling, ms };
-      } finally {
-        prog.dispose();
-      }
-    } catch {
-      // A candidate the device rejects is skipped.
-    }
-  }
-  return best?.tiling ?? dotTilingFor(ctx);
 }

@@ -1,5 +1,5 @@
 /** @file One thread per output element: the whole fused expression is evaluated in place. */
-import { sizeOf } from "../../../runtime/cpu/view.js";
+import { sizeOf } from "../../../dsl/host/view.js";
 import type { KernelPlan } from "../../schedule.js";
 import { KernelWriter } from "../expr.js";
 import { assemble, spread, unravelInto, type GeneratedKernel } from "./common.js";

@@ -7,11 +7,11 @@
  */
 import type { Node } from "../../../dsl/node.js";
 import { opDef } from "../../../dsl/ops/registry.js";
-import { sizeOf } from "../../../runtime/cpu/view.js";
-import type { ReduceLowering } from "../../lowering.js";
+import { sizeOf } from "../../../dsl/host/view.js";
+import type { ReduceLowering } from "../../../dsl/lowering/lowering.js";
 import type { KernelPlan } from "../../schedule.js";
 import { FusionConflict, KernelWriter } from "../expr.js";
-import { linearIndex } from "../indexing.js";
+import { linearIndex } from "../../../dsl/lowering/indexing.js";
 import { assemble, spread, unravelInto, type GeneratedKernel } from "./common.js";
 
 export function rowKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, maxThreads = 64): GeneratedKernel {

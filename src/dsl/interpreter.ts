@@ -4,11 +4,11 @@
  * with f64-accumulating loops and views instead of copies). Intermediate values are dropped
  * after their last use.
  */
-import type { Node } from "../../dsl/node.js";
-import { topoSort } from "../../dsl/node.js";
-import { registry } from "../../dsl/ops/registry.js";
-import type { CpuContext } from "../../dsl/ops/def.js";
-import type { CpuArray, Precision } from "./array.js";
+import type { Node } from "./node.js";
+import { topoSort } from "./node.js";
+import { registry } from "./ops/registry.js";
+import type { CpuContext } from "./ops/def.js";
+import type { CpuArray, Precision } from "./host/array.js";
 
 export interface EvaluateOptions {
   /** Values for `input` placeholders, by name. */

@@ -2,7 +2,7 @@
  * @file WGSL helper functions that ops call and kernels include when used: what WGSL lacks
  * (erf), what some drivers get wrong (tanh of large |x|), and the Threefry RNG.
  */
-import { isNanF32 } from "../lowering.js";
+import { isNanF32 } from "./lowering.js";
 
 /** tanh saturates to ±1 in f32 beyond |x| ≈ 9; clamping keeps exp-based implementations finite. */
 export const WG_TANH = `fn wg_tanh(x: f32) -> f32 {
@@ -27,7 +27,7 @@ export const WG_ERF = `fn wg_erf(x: f32) -> f32 {
   return sign(x) * (1.0 - erfc);
 }`;
 
-/** Threefry-2x32, 20 rounds: the same bits as src/runtime/random/threefry.ts. */
+/** Threefry-2x32, 20 rounds: the same bits as src/dsl/random/threefry.ts. */
 export const WG_THREEFRY = `fn wg_threefry(k0: u32, k1: u32, c0: u32, c1: u32) -> vec2<u32> {
   var ks = array<u32, 3>(k0, k1, 0x1bd11bdau ^ k0 ^ k1);
   var rot = array<u32, 8>(13u, 15u, 26u, 6u, 17u, 29u, 16u, 24u);

@@ -12,7 +12,7 @@
  * on the arguments (dropout keys and masks, parameter views) are shared by the copy, so the
  * recomputation draws the very same masks.
  */
-import { Node, topoSort } from "../../dsl/node.js";
+import { Node, topoSort } from "./node.js";
 
 export interface Region {
   readonly args: ReadonlySet<Node>;

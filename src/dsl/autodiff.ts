@@ -8,13 +8,13 @@
  * passed its cotangents in, the body is rebuilt behind a barrier on one of them and the copy
  * is differentiated, so the backward pass reads recomputed values, never the forward's.
  */
-import { Node, topoSort } from "../../dsl/node.js";
-import { registry } from "../../dsl/ops/registry.js";
-import type { VjpContext, VjpResult } from "../../dsl/ops/def.js";
-import * as core from "../../dsl/core.js";
-import { isFloat } from "../../dsl/dtype.js";
-import { Tensor, type AnyTensor } from "../../dsl/tensor.js";
-import { ShapeMismatch } from "../../dsl/errors.js";
+import { Node, topoSort } from "./node.js";
+import { registry } from "./ops/registry.js";
+import type { VjpContext, VjpResult } from "./ops/def.js";
+import * as core from "./core.js";
+import { isFloat } from "./dtype.js";
+import { Tensor, type AnyTensor } from "./tensor.js";
+import { ShapeMismatch } from "./errors.js";
 import { cloneRegion, regionOf, type Region } from "./remat.js";
 
 /** A step of the walk: one node, or a checkpointed body as a whole. */

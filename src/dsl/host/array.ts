@@ -6,7 +6,7 @@
  * once, which makes the interpreter the more accurate side of every GPU comparison. In "f64"
  * precision (used for finite-difference gradient checks) float32 tensors use Float64Array.
  */
-import type { DType } from "../../dsl/dtype.js";
+import type { DType } from "../dtype.js";
 import { contiguousView, forEachPosition, isContiguous, sizeOf, type View } from "./view.js";
 
 export type Precision = "f32" | "f64";

@@ -7,7 +7,7 @@
  *   contraction  the kernel template that computes it (dot, conv)
  * Index expressions are WGSL i32 expressions, one per dim.
  */
-import type { DType } from "../dsl/dtype.js";
+import type { DType } from "../dtype.js";
 
 export interface ElementwiseLowering {
   readonly kind: "elementwise";
