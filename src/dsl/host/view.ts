@@ -23,18 +23,23 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/** The distance between neighbours along each dim of a row-major array of `shape`. */
 export function rowMajorStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = shape[d] === 1 ? 0 : s;
+    strides[d] = s;
     s *= shape[d]!;
   }
   return strides;
 }
 
+/**
+ * A row-major view of `shape`. A size-1 dim gets stride 0: it is only ever indexed at 0, and a
+ * view stays the same whether that dim came from the data or from a broadcast.
+ */
 export function contiguousView(shape: readonly number[], offset = 0): View {
-  return { shape: [...shape], strides: rowMajorStrides(shape), offset };
+  return { shape: [...shape], strides: rowMajorStrides(shape).map((s, d) => (shape[d] === 1 ? 0 : s)), offset };
 }
 
 /** True when the view reads `size` consecutive elements starting at `offset`. */

@@ -3,16 +3,7 @@
  * multi-index, and the multi-index of a linear position. Size-1 dims and unit strides are
  * folded away so generated kernels stay readable.
  */
-
-export function rowMajorStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d]!;
-  }
-  return strides;
-}
+import { rowMajorStrides } from "../host/view.js";
 
 /** Σ index[d] · stride[d], skipping size-1 dims. */
 export function linearIndex(index: readonly string[], shape: readonly number[]): string {

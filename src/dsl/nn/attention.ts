@@ -20,7 +20,7 @@ import type { Mul } from "../types/index.js";
 import type { Dim, DType, Shape } from "../types/shape.js";
 import type { Key } from "../random/threefry.js";
 import { softmax } from "./activations.js";
-import { fromCore, requireFloat, requireShape, sameDims, type FloatArg, type Last, type ParamTensor, type ShapeOf, type WithLast } from "./common.js";
+import { fromCore, requireFloat, requireShape, type FloatArg, type Last, type ParamTensor, type ShapeOf, type WithLast } from "./common.js";
 import { initLinear, linear, type BiasFlag, type LinearParams, type WithBias } from "./linear.js";
 import { xavierUniform, zeros } from "./init.js";
 import type { AttentionParamsRule, HeadsRule, KeyRule, OkAll, QueryRule, ValueRule } from "./rules.js";
@@ -137,10 +137,10 @@ function attend(op: string, query: AnyTensor, key: AnyTensor, value: AnyTensor, 
   requireShape(op, r >= 2, "query must be [..., Lq, C]", query);
   const c = query.shape[r - 1]!;
   requireShape(op, Number.isInteger(h) && h >= 1 && c % h === 0, `numHeads ${h} must divide the embedding dim ${c}`, query);
-  requireShape(op, key.shape.length === r && sameDims(key.shape, value.shape), "key and value must be [..., Lk, C] with the query's rank", query, key, value);
-  requireShape(op, sameDims(key.shape.slice(0, -2), query.shape.slice(0, -2)) && key.shape[r - 1] === c, "key must share the query's batch dims and C", query, key);
-  requireShape(op, sameDims(w.shape, [3 * c, c]), `inProjWeight must be [${3 * c}, ${c}]`, query, w);
-  requireShape(op, !b || sameDims(b.shape, [3 * c]), `inProjBias must be [${3 * c}]`, query, b);
+  requireShape(op, key.shape.length === r && core.sameShape(key.shape, value.shape), "key and value must be [..., Lk, C] with the query's rank", query, key, value);
+  requireShape(op, core.sameShape(key.shape.slice(0, -2), query.shape.slice(0, -2)) && key.shape[r - 1] === c, "key must share the query's batch dims and C", query, key);
+  requireShape(op, core.sameShape(w.shape, [3 * c, c]), `inProjWeight must be [${3 * c}, ${c}]`, query, w);
+  requireShape(op, !b || core.sameShape(b.shape, [3 * c]), `inProjBias must be [${3 * c}]`, query, b);
 
   // Projections: rows i·C … (i+1)·C of the packed weight (and bias) for q, k, v.
   const part = (t: AnyTensor, i: number) => core.sliceAxis(t, 0, i * c, (i + 1) * c);

@@ -15,9 +15,10 @@
  */
 import type { Checked } from "../api/checked.js";
 import * as core from "../core.js";
+import { sizeOf } from "../host/view.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { Dim, DType, Shape } from "../types/shape.js";
-import { product, requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
+import { requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
 import { ones, zeros } from "./init.js";
 import type { BatchNormInputRule, BatchNormVectorsRule, OkAll, Width } from "./rules.js";
 
@@ -75,7 +76,7 @@ export function batchNorm(x: AnyTensor, params: BatchNormParams, state: BatchNor
     return { y: affine(normed), state };
   }
   const axes = Array.from({ length: x.shape.length - 1 }, (_, i) => i);
-  const n = product(x.shape.slice(0, -1));
+  const n = sizeOf(x.shape.slice(0, -1));
   requireShape("batchNorm", n > 1, `training needs more than one value per channel, got ${n}`, x);
   const mu = core.mean(x, axes); // [C]
   const centred = core.sub(x, mu);

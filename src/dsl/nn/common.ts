@@ -19,7 +19,6 @@ import { DTypeMismatch, ShapeMismatch } from "../errors.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { Dim, DType, Shape, ShapeError } from "../types/shape.js";
 import { Key } from "../random/threefry.js";
-import { sizeOf } from "../host/view.js";
 
 // ---------------------------------------------------------------- types
 
@@ -116,10 +115,6 @@ export function requireFloat(op: string, ...ts: readonly (AnyTensor | undefined)
 export function requireShape(op: string, ok: boolean, detail: string, ...ts: readonly (AnyTensor | undefined)[]): asserts ok {
   if (!ok) throw new ShapeMismatch(op, detail, ts.filter((t): t is AnyTensor => t !== undefined).map((t) => t.shape));
 }
-
-/** The composites' names for the shared shape helpers. */
-export const sameDims = core.sameShape;
-export const product = sizeOf;
 
 /**
  * The one conversion in nn: an untyped `core` result given the composite's declared type `T`.

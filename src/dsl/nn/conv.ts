@@ -16,12 +16,13 @@
  */
 import type { Checked, Ok } from "../api/checked.js";
 import * as core from "../core.js";
+import { sizeOf } from "../host/view.js";
 import type { ConvOptions } from "../core.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { FloorDiv, Mul } from "../types/index.js";
 import type { Dim, DType, Shape } from "../types/shape.js";
 import type { Key } from "../random/threefry.js";
-import { fromCore, product, requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
+import { fromCore, requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
 import { uniform } from "./init.js";
 import type { WithBias } from "./linear.js";
 import type { Conv3dLayerShape, DepthwiseConv3dShape, InitGroupsRule } from "./rules.js";
@@ -132,7 +133,7 @@ export function initConv3d(key: Key, inChannels: number, outChannels: number, ke
     throw new RangeError(`initConv3d: groups ${groups} must divide ${inChannels} and ${outChannels}`);
   }
   const shape = [outChannels, ...kernel, inChannels / groups];
-  const bound = 1 / Math.sqrt(product(shape.slice(1)));
+  const bound = 1 / Math.sqrt(sizeOf(shape.slice(1)));
   const [kw, kb] = key.split(2) as [Key, Key];
   const weight = uniform(kw, shape, -bound, bound);
   if (options.bias === false) return { weight };

@@ -14,10 +14,11 @@
  * `Tensor<[2, 3]>`.
  */
 import * as core from "../core.js";
+import { sizeOf } from "../host/view.js";
 import type { AnyTensor } from "../tensor.js";
 import { erf as erfScalar } from "../host/special.js";
 import type { Mutable } from "../api/checked.js";
-import { fromCore, keyTensor, product, type Float, type KeyLike } from "./common.js";
+import { fromCore, keyTensor, type Float, type KeyLike } from "./common.js";
 
 /** Concrete sizes. */
 export type Sizes = readonly number[];
@@ -99,7 +100,7 @@ export interface Fans {
 /** fanIn and fanOut of a weight in this package's layouts ([out, ...K, in]). */
 export function fans(shape: Sizes): Fans {
   if (shape.length < 2) throw new RangeError(`fans: a weight needs rank >= 2, got [${shape.join(", ")}]`);
-  return { fanIn: product(shape.slice(1)), fanOut: shape[0]! * product(shape.slice(1, -1)) };
+  return { fanIn: sizeOf(shape.slice(1)), fanOut: shape[0]! * sizeOf(shape.slice(1, -1)) };
 }
 
 export interface ScaledInitOptions extends Partial<Fans> {

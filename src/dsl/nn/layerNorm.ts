@@ -15,7 +15,7 @@ import * as core from "../core.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { Dim, DType, Shape } from "../types/shape.js";
 import { ones, zeros } from "./init.js";
-import { requireFloat, requireShape, sameDims, type FloatArg, type ParamTensor } from "./common.js";
+import { requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
 import type { OkAll, LayerNormRule } from "./rules.js";
 import type { WithBias } from "./linear.js";
 
@@ -41,8 +41,8 @@ export function layerNorm(x: AnyTensor, params: LayerNormParams = {}, eps = 1e-5
   requireFloat("layerNorm", x, weight, bias);
   const normalized = (weight ?? bias)?.shape ?? x.shape.slice(-1);
   const k = normalized.length;
-  requireShape("layerNorm", k >= 1 && x.shape.length >= k && sameDims(x.shape.slice(-k), normalized), "parameters must match the input's trailing dims", x, weight, bias);
-  requireShape("layerNorm", !weight || !bias || sameDims(weight.shape, bias.shape), "weight and bias shapes differ", x, weight, bias);
+  requireShape("layerNorm", k >= 1 && x.shape.length >= k && core.sameShape(x.shape.slice(-k), normalized), "parameters must match the input's trailing dims", x, weight, bias);
+  requireShape("layerNorm", !weight || !bias || core.sameShape(weight.shape, bias.shape), "weight and bias shapes differ", x, weight, bias);
   const axes = Array.from({ length: k }, (_, i) => i - k);
   const centred = core.sub(x, core.mean(x, axes, true));
   const variance = core.mean(core.square(centred), axes, true);

@@ -12,11 +12,12 @@
 import * as api from "../api/index.js";
 import type { Checked, Ok } from "../api/checked.js";
 import * as core from "../core.js";
+import { sizeOf } from "../host/view.js";
 import type { AnyTensor, Tensor } from "../tensor.js";
 import type { Dim, DType, Shape } from "../types/shape.js";
 import type { Key } from "../random/threefry.js";
 import { gelu, quickGelu, silu } from "./activations.js";
-import { fromCore, product, requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
+import { fromCore, requireFloat, requireShape, type FloatArg, type ParamTensor } from "./common.js";
 import { uniform } from "./init.js";
 import type { LinearShape, MlpShape } from "./rules.js";
 
@@ -41,7 +42,7 @@ export function linear(x: AnyTensor, params: LinearParams): AnyTensor {
   requireShape("linear", x.shape.length >= 1 && x.shape[x.shape.length - 1] === inF, `input's last dim must be in-features ${inF}`, x, weight);
   requireShape("linear", !bias || (bias.shape.length === 1 && bias.shape[0] === outF), `bias must be [${outF}]`, x, weight, bias);
   const lead = x.shape.slice(0, -1);
-  const rows = core.reshape(x, [product(lead), inF]);
+  const rows = core.reshape(x, [sizeOf(lead), inF]);
   const y = core.reshape(core.dot(rows, core.transpose(weight)), [...lead, outF]);
   return bias ? core.add(y, bias) : y;
 }

@@ -17,7 +17,7 @@ import type { AnyTensor, Tensor } from "../tensor.js";
 import type { DType, Shape } from "../types/shape.js";
 import { logSoftmax } from "./activations.js";
 import type { Checked } from "../api/checked.js";
-import { requireFloat, requireShape, sameDims, type FloatArg, type Lead } from "./common.js";
+import { requireFloat, requireShape, type FloatArg, type Lead } from "./common.js";
 import type { LabelsRule, MseRule, OkAll } from "./rules.js";
 
 export type Reduction = "mean" | "sum" | "none";
@@ -57,7 +57,7 @@ export function crossEntropy(logits: AnyTensor, labels: AnyTensor, options: Cros
   if (labels.dtype !== "int32") throw new DTypeMismatch("crossEntropy", `labels must be int32 class indices, got ${labels.dtype}`);
   if (!(eps >= 0 && eps <= 1)) throw new RangeError(`crossEntropy: labelSmoothing ${eps} must be in [0, 1]`);
   const r = logits.shape.length;
-  requireShape("crossEntropy", r >= 1 && sameDims(labels.shape, logits.shape.slice(0, -1)), "logits must be [..., K] and labels [...]", logits, labels);
+  requireShape("crossEntropy", r >= 1 && core.sameShape(labels.shape, logits.shape.slice(0, -1)), "logits must be [..., K] and labels [...]", logits, labels);
   const k = logits.shape[r - 1]!;
   // Labels known now (host data, not a traced input): one past the classes would otherwise
   // select nothing from the one-hot and give a finite, wrong loss.
@@ -97,6 +97,6 @@ export function mse<S extends Shape, T extends Shape, DT extends DType, D extend
 ): Tensor<OkAll<[MseRule<S, T, DT>], Reduced<R, S>>, D>;
 export function mse(prediction: AnyTensor, target: AnyTensor, options: { readonly reduction?: Reduction } = {}): AnyTensor {
   requireFloat("mse", prediction, target);
-  requireShape("mse", sameDims(prediction.shape, target.shape), "prediction and target shapes differ", prediction, target);
+  requireShape("mse", core.sameShape(prediction.shape, target.shape), "prediction and target shapes differ", prediction, target);
   return reduce(core.square(core.sub(prediction, target)), options.reduction ?? "mean");
 }

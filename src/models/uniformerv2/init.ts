@@ -6,9 +6,8 @@
  * generator seeded by that key (a B/16 has 114 M parameters; the counter-based `random`
  * primitive is for values a compiled program must reproduce, not for one-off initialisation).
  */
-import { bind } from "../../dsl/bind.js";
+import * as core from "../../dsl/core.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
-import { fromFlat } from "../../dsl/host/array.js";
 import type { Key } from "../../dsl/random/threefry.js";
 import { validateConfig, type UniFormerV2Config } from "./config.js";
 import { paramSpecs, treeFromFlat, type UniFormerV2Params } from "./params.js";
@@ -25,7 +24,7 @@ export function initParams<const C extends UniFormerV2Config>(config: C, key: Ke
     switch (spec.init.kind) {
       case "zeros":
       case "ones":
-        t = bind("constant", [], { value: fromFlat(new Float32Array(size).fill(spec.init.kind === "ones" ? 1 : 0), "float32", shape) });
+        t = core.constant(new Float32Array(size).fill(spec.init.kind === "ones" ? 1 : 0), shape, "float32");
         break;
       case "normal": {
         const next = mulberry32(key.foldIn(i).k0 ^ key.foldIn(i).k1);
@@ -37,14 +36,14 @@ export function initParams<const C extends UniFormerV2Config>(config: C, key: Ke
           data[j] = r * Math.cos(theta) * spec.init.std;
           if (j + 1 < size) data[j + 1] = r * Math.sin(theta) * spec.init.std;
         }
-        t = bind("constant", [], { value: fromFlat(data, "float32", shape) });
+        t = core.constant(data, shape, "float32");
         break;
       }
       case "uniform": {
         const next = mulberry32(key.foldIn(i).k0 ^ key.foldIn(i).k1);
         const { lo, hi } = spec.init;
         const data = Float32Array.from({ length: size }, () => lo + (hi - lo) * next());
-        t = bind("constant", [], { value: fromFlat(data, "float32", shape) });
+        t = core.constant(data, shape, "float32");
         break;
       }
     }

@@ -4,9 +4,9 @@
  * the config; conv weights are permuted to channels-last; `num_batches_tracked` (int64) is known
  * and ignored. Missing and unexpected keys are reported, never silently skipped.
  */
-import { bind } from "../../dsl/bind.js";
+import * as core from "../../dsl/core.js";
 import type { AnyTensor } from "../../dsl/tensor.js";
-import { fromFlat, materialize } from "../../dsl/host/array.js";
+import { materialize } from "../../dsl/host/array.js";
 import { realize } from "../../dsl/realize.js";
 import { toFloat32, type HostTensor } from "../../runtime/io/host-tensor.js";
 import { writeSafetensors } from "../../runtime/io/safetensors.js";
@@ -110,7 +110,7 @@ export function paramsFromStateDict<const C extends UniFormerV2Config>(config: C
     }
     const values = toFloat32(t);
     const data = spec.isConvWeight ? torchConvToOurs(values, spec.officialShape) : Float32Array.from(values);
-    entries.set(spec.key, bind("constant", [], { value: fromFlat(data, "float32", spec.shape) }));
+    entries.set(spec.key, core.constant(data, spec.shape, "float32"));
   }
   const known = new Set(specs.map((s) => s.key));
   const ignored = [...sd.keys()].filter((k) => counters.has(k));

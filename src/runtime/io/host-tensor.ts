@@ -8,6 +8,8 @@
  * always host (little-endian on every platform Node runs on) order.
  */
 
+import { sizeOf } from "../../dsl/host/view.js";
+
 export interface HostDataMap {
   float32: Float32Array;
   float64: Float64Array;
@@ -75,13 +77,6 @@ export function isHostDType(x: unknown): x is HostDType {
   return typeof x === "string" && Object.prototype.hasOwnProperty.call(ITEMSIZE, x);
 }
 
-/** Number of elements of a shape (1 for a scalar `[]`). */
-export function numelOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 export function isHostTensor(x: unknown): x is HostTensor {
   if (typeof x !== "object" || x === null) return false;
   const t = x as { dtype?: unknown; shape?: unknown; data?: unknown };
@@ -95,7 +90,7 @@ export function hostTensorProblem(t: { dtype: unknown; shape: unknown; data: unk
   for (const d of t.shape as unknown[]) {
     if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) return `shape ${JSON.stringify(t.shape)} has a dimension that is not a non-negative integer`;
   }
-  const n = numelOf(t.shape as number[]);
+  const n = sizeOf(t.shape as number[]);
   if (!Number.isSafeInteger(n)) return `shape ${JSON.stringify(t.shape)} has too many elements`;
   const ctor = CONSTRUCTORS[t.dtype];
   if (!(t.data instanceof ctor)) return `dtype ${t.dtype} needs a ${ctor.name}, got ${describeData(t.data)}`;

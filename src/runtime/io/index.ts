@@ -10,7 +10,6 @@ export {
   HOST_DTYPES,
   ITEMSIZE,
   isHostTensor,
-  numelOf,
   toFloat32,
   toInt32,
   toNumberArray,

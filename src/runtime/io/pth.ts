@@ -14,7 +14,8 @@
  * hooks[, metadata])` becomes a contiguous HostTensor copied out of it honouring the offset and
  * strides. The device `location` ("cpu", "cuda:0") is ignored.
  */
-import { allocHostData, isHostTensor, ITEMSIZE, numelOf, typedArrayOver, type HostDType, type HostTensor } from "./host-tensor.js";
+import { sizeOf } from "../../dsl/host/view.js";
+import { allocHostData, isHostTensor, ITEMSIZE, typedArrayOver, type HostDType, type HostTensor } from "./host-tensor.js";
 import { PyDict, typeName, unpickle, type PyCallable, type PyKey, type PyOpaque, type PyValue, type UnpickleStats } from "./pickle.js";
 import { memorySource, WeightFileError, withFile, type ByteSource } from "./source.js";
 import { ZipReader } from "./zip.js";
@@ -252,7 +253,7 @@ function rebuildTensor(args: readonly PyValue[], storages: StorageReader): HostT
   const meta = args[6];
   if (meta !== undefined && meta !== null && !(meta instanceof PyDict)) throw new Error(`metadata is a ${typeName(meta)}, not a dict`);
 
-  const n = numelOf(size);
+  const n = sizeOf(size);
   if (!Number.isSafeInteger(n)) throw new Error(`size ${JSON.stringify(size)} is too large`);
   const is = ITEMSIZE[s.dtype];
   if (n === 0) return { dtype: s.dtype, shape: size, data: allocHostData(s.dtype, 0) } as HostTensor;

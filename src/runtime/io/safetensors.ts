@@ -14,12 +14,12 @@
  * size, and writes a temporary file in the target directory that is renamed over the target
  * only once complete (fsync'd): a failed write leaves nothing behind and an old file intact.
  */
+import { sizeOf } from "../../dsl/host/view.js";
 import { platform } from "#platform";
 import {
   bytesOf,
   hostTensorProblem,
   ITEMSIZE,
-  numelOf,
   typedArrayOver,
   type HostDType,
   type HostTensor,
@@ -222,7 +222,7 @@ function parseHeader(src: ByteSource): SafetensorsHeader {
     if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
       return fail(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`, name);
     }
-    const numel = numelOf(shape as number[]);
+    const numel = sizeOf(shape as number[]);
     const nbytes = numel * ITEMSIZE[dtype];
     if (!Number.isSafeInteger(nbytes)) fail(`shape ${JSON.stringify(shape)} is too large`, name);
     const offs = info.data_offsets;
