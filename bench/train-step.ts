@@ -3,7 +3,7 @@
  * cross-entropy, gradient, parameter update — of the same MLP in wgtensor, jax-js and TF.js,
  * parameters resident on the GPU between steps in each, as each framework's fast path allows:
  *
- *   wgtensor  `Trainer` (backend "webgpu"): the whole step is one compiled program and the carry
+ *   wgtensor  `Trainer` (`createWebGpuBackend`): the whole step is one compiled program and the carry
  *             (parameters, optimizer slots) never leaves its buffers
  *   jax-js    `jit` of (params, x, labels) → [params′, loss] built on `valueAndGrad`; params′
  *             stay on the device and are fed to the next call
@@ -28,7 +28,7 @@ import { fromFlat, materialize, type CpuArray } from "../src/dsl/host/array.js";
 import { realize } from "../src/dsl/realize.js";
 import { Key } from "../src/dsl/random/threefry.js";
 import type { GpuContext } from "../src/runtime/webgpu/device.js";
-import { compileProgram } from "../src/runtime/webgpu/jit.js";
+import { compileProgram, createWebGpuBackend } from "../src/runtime/webgpu/jit.js";
 import { randomData } from "./random-data.js";
 import type { WebGpuProgram } from "../src/runtime/webgpu/program.js";
 import type { DotTiling } from "../src/compiler/wgsl/kernels/dot.js";
@@ -144,8 +144,7 @@ export async function wgtensorTrainer(ctx: GpuContext, dotTiling: DotTiling): Pr
     optimizer: { kind: "sgd" },
     schedule: MLP.lr,
     key: Key.fromSeed(0),
-    backend: "webgpu",
-    compile: { context: ctx, dotTiling },
+    backend: createWebGpuBackend({ context: ctx, dotTiling }),
   });
   const batches = h.batches.map(wgBatch);
   let i = 0;

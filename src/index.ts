@@ -1,7 +1,8 @@
 /**
  * @file wgtensor's public entry: typed tensors and ops, function transforms (trace, jit, grad),
  * the RNG, the CPU interpreter's read-back helpers, the type-level shape rules, composites
- * (`nn`), and the WGSL compiler with its WebGPU runtime (`gpuJit`, `compileProgram`).
+ * (`nn`), the backend seam (`Backend`: `cpuBackend`, `webgpuBackend`; `jit(f, { backend })`), and
+ * the WGSL compiler with its WebGPU runtime (`gpuJit`, `compileProgram`).
  *
  * Its declarations name WebGPU's types (GPUDevice, …) without bringing them: TypeScript 7's DOM
  * library declares them, and `index.webgpu.ts` adds `@webgpu/types` for older compilers (the
@@ -22,7 +23,13 @@ export {
   type Program,
   type Bindings,
   type FromSpecs,
+  type Jitted,
+  type JitOptions,
+  type BackendJitted,
+  type BackendJitOptions,
 } from "./dsl/transforms.js";
+export type { Backend, Executable, ExecutableOptions, ResidentValue, TracedGraph } from "./dsl/backend.js";
+export { cpuBackend, createCpuBackend, CpuExecutable, HostValue, type CpuBackend, type CpuBackendOptions } from "./runtime/cpu/backend.js";
 export { backward } from "./dsl/autodiff.js";
 export { realize, data, toNested, item } from "./dsl/realize.js";
 export type { CpuArray } from "./dsl/host/array.js";
@@ -38,7 +45,7 @@ export * as core from "./dsl/core.js";
 export * as nn from "./dsl/nn/index.js";
 export * as optim from "./train/optimizers.js";
 export { gpu, acquire, NoAdapterError, type GpuContext, type AdapterSummary } from "./runtime/webgpu/device.js";
-export { gpuJit, compileProgram, type GpuCompileOptions, type GpuJitOptions, type GpuJitFunction } from "./runtime/webgpu/jit.js";
+export { gpuJit, compileProgram, webgpuBackend, createWebGpuBackend, type WebGpuBackend, type GpuCompileOptions, type GpuJitOptions, type GpuJitFunction } from "./runtime/webgpu/jit.js";
 export { WebGpuProgram, DeviceValue, setPipelineCacheLimit, pipelineCacheSize, type KernelTiming } from "./runtime/webgpu/program.js";
 export { WgslCompileError, GpuValidationError, GpuOutOfMemoryError, GpuDeviceLostError, UnsupportedOnAdapterError } from "./runtime/webgpu/errors.js";
 export { isSoftwareAdapter, guaranteedSubgroupSize, type AdapterFacts } from "./runtime/webgpu/adapter.js";

@@ -17,6 +17,8 @@ import { classifyFrames, type ClassifyResult } from "../models/uniformerv2/class
 import { readVideo, type FfmpegOptions } from "../models/uniformerv2/ffmpeg.js";
 import { defaultLabels, readLabels } from "../models/uniformerv2/labels.js";
 import type { ViewSpec } from "../models/uniformerv2/video.js";
+import type { Backend } from "../dsl/backend.js";
+import { chooseBackend } from "./args.js";
 import { backendOption, int, parse, required, str, UsageError, wantsHelp } from "./options.js";
 
 export const CLASSIFY_USAGE = `usage: wgtensor classify --preset PRESET --weights CKPT --video FILE [options]
@@ -52,7 +54,7 @@ export interface ClassifyArgs extends FfmpegOptions {
   readonly weights: string;
   readonly video: string;
   readonly views: ViewSpec;
-  readonly backend: "cpu" | "webgpu";
+  readonly backend: Backend;
   readonly top: number;
   readonly labelsFile?: string;
   readonly batch?: number;
@@ -128,12 +130,12 @@ export async function classifyCommand(args: readonly string[], log: (line: strin
   } catch (error) {
     throw new UsageError(CLASSIFY.name, (error as Error).message, CLASSIFY_USAGE);
   }
-  let backend: "cpu" | "webgpu" = "cpu";
-  if (o.backend !== "cpu") {
-    if (await tryGpu(log)) backend = "webgpu";
-    else if (o.backend === "webgpu") return 1;
-    else log("classify: falling back to the CPU interpreter (slow: minutes per view for B/16; try --views 1x1)");
-  }
+  const backend = await chooseBackend(
+    o.backend,
+    async () => (await tryGpu(log)) !== undefined,
+    () => log("classify: falling back to the CPU interpreter (slow: minutes per view for B/16; try --views 1x1)"),
+  );
+  if (!backend) return 1;
   await classify({
     preset: o.preset,
     weights: o.weights,

@@ -7,14 +7,15 @@ import * as wg from "../index.js";
 import type { Tensor } from "../index.js";
 import { initSpiralMlp, spiralData, spiralLogits, spiralLoss, CLASSES, type SpiralMlp } from "../models/demo/spiral.js";
 import { topoSort } from "../dsl/node.js";
-import { gpuJit } from "../runtime/webgpu/jit.js";
+import type { Backend } from "../dsl/backend.js";
+import { cpuBackend } from "../runtime/cpu/backend.js";
 
 export interface DemoOptions {
   readonly steps: number;
   readonly seed: number;
   readonly log: (line: string) => void;
-  /** "webgpu" compiles the step to WGSL; "cpu" runs it on the reference interpreter. */
-  readonly backend?: "cpu" | "webgpu";
+  /** Where the step compiles and runs: `webgpuBackend` (WGSL) or `cpuBackend` (the reference interpreter, the default). */
+  readonly backend?: Backend;
 }
 
 export interface DemoResult {
@@ -29,7 +30,7 @@ const zip = <T>(a: T, b: T, f: (x: wg.AnyTensor, y: wg.AnyTensor) => wg.AnyTenso
   return wg.treeMap(a, (x, i) => f(x, bl[i]!));
 };
 
-export async function runDemo({ steps, seed, log, backend = "cpu" }: DemoOptions): Promise<DemoResult> {
+export async function runDemo({ steps, seed, log, backend = cpuBackend }: DemoOptions): Promise<DemoResult> {
   const started = performance.now();
   const { x, labels } = spiralData(100, seed);
   const n = labels.length;
@@ -40,22 +41,21 @@ export async function runDemo({ steps, seed, log, backend = "cpu" }: DemoOptions
 
   const lr = 0.3;
   const momentum = 0.9;
-  // Typed over the batch "B": jit and gpuJit bind it to the size of the points passed.
+  // Typed over the batch "B": jit binds it to the size of the points passed.
   const trainStep = (p: SpiralMlp, v: SpiralMlp, xs: Tensor<["B", 2]>, ys: Tensor<["B", typeof CLASSES]>) => {
     const [loss, g] = wg.valueAndGrad(spiralLoss)(p, xs, ys);
     const v2 = zip(v, g, (vi, gi) => wg.core.add(wg.core.mul(vi, momentum), gi));
     const p2 = zip(p, v2, (pi, vi) => wg.core.sub(pi, wg.core.mul(vi, lr)));
     return { loss, params: p2, velocity: v2 };
   };
-  const cpuStep = wg.jit(trainStep);
-  const gpuStep = backend === "webgpu" ? gpuJit(trainStep) : undefined;
-  const step = async (p: SpiralMlp, v: SpiralMlp) => (gpuStep ? gpuStep(p, v, points, onehot) : cpuStep(p, v, points, onehot));
+  const compiledStep = wg.jit(trainStep, { backend });
+  const step = (p: SpiralMlp, v: SpiralMlp) => compiledStep(p, v, points, onehot);
   const logitsOf = wg.jit(spiralLogits);
 
   const lossGraph = wg.trace((xs, ys) => spiralLoss(params, xs, ys), [wg.spec(["B", 2]), wg.spec(["B", CLASSES])], { B: n });
   const forwardNodes = topoSort(lossGraph.outputs).length;
   log(`model: MLP 2 → 32 → 32 → ${CLASSES} (tanh), ${n} spiral points in 3 classes, batch dim "B" = ${n}`);
-  log(`graph: forward + loss has ${forwardNodes} nodes; one training step (loss, gradient, momentum update) is one ${backend === "webgpu" ? "WebGPU program" : "jit program on the CPU interpreter"}`);
+  log(`graph: forward + loss has ${forwardNodes} nodes; one training step (loss, gradient, momentum update) is one jit program on ${backend.label}`);
 
   let firstLoss = NaN;
   let finalLoss = NaN;
@@ -78,7 +78,9 @@ export async function runDemo({ steps, seed, log, backend = "cpu" }: DemoOptions
   const trainAccuracy = accuracyOn(x, labels);
   const accuracy = accuracyOn(heldOut.x, heldOut.labels);
   const seconds = (performance.now() - started) / 1000;
-  const where = gpuStep ? `WebGPU (${(await [...gpuStep.programs.values()][0]!).graph.kernels.length} kernels a step)` : `the CPU interpreter`;
+  const kernels = (await [...compiledStep.programs.values()][0])?.kernels;
+  compiledStep.dispose();
+  const where = `${backend.label}${kernels !== undefined ? ` (${kernels} kernels a step)` : ""}`;
   log(`loss ${firstLoss.toFixed(4)} → ${finalLoss.toFixed(4)} in ${steps} steps; accuracy ${(trainAccuracy * 100).toFixed(1)}% on the training points, ${(accuracy * 100).toFixed(1)}% on held-out points (chance 33.3%); ${seconds.toFixed(1)} s on ${where}`);
   return { firstLoss, finalLoss, accuracy, seconds };
 }

@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { AnyTensor } from "../dsl/tensor.js";
+import type { Backend } from "../dsl/backend.js";
 import { flatFromTree, treeFromFlat } from "../models/uniformerv2/params.js";
 import { loadWeights, saveWeights } from "../models/uniformerv2/weights.js";
 import { FINE_TUNE_MODES, isBuffer, type FineTuneMode } from "../models/uniformerv2/finetune.js";
@@ -101,7 +102,7 @@ async function runOne(
   label: string,
   s: RunSettings,
   data: MotionData,
-  backend: "webgpu" | "cpu",
+  backend: Backend,
   log: (line: string) => void,
   write: (text: string) => void,
   extra: { perFrame: boolean; resume?: Awaited<ReturnType<typeof loadCheckpoint>>["state"]; checkpoint?: (t: Trainer) => Promise<void>; checkpointEvery?: number },
@@ -172,7 +173,7 @@ async function runOne(
 
 export async function trainCommand(
   o: TrainOptions,
-  backend: "webgpu" | "cpu",
+  backend: Backend,
   log: (line: string) => void,
   write: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
@@ -216,7 +217,7 @@ export async function trainCommand(
   log(`task: synthetic motion — a square moves ${DIRECTIONS.join(", ")} across ${MOTION_TASK.frames} frames of ${MOTION_TASK.size}×${MOTION_TASK.size}; no single frame tells which`);
   log(`data: ${data.train.length} training clips (shuffled, flipped with their labels, brightness-jittered), ${data.test.length} held-out clips`);
   log(`model: UniFormerV2 width ${c.width}, ${c.layers} local blocks with LT-MHRA, ${c.returnList.length} global blocks with DPE, ${parameters.toLocaleString("en-US")} parameters; mode ${settings.mode}`);
-  log(`training: ${settings.optimizer === "adamw" ? "AdamW" : "SGD with momentum"}, lr ${settings.lr} warmup + cosine, clip ‖g‖ ≤ 1, label smoothing 0.1, batch ${settings.batch}, on ${backend === "webgpu" ? "WebGPU (one compiled program a step)" : "the CPU interpreter"}`);
+  log(`training: ${settings.optimizer === "adamw" ? "AdamW" : "SGD with momentum"}, lr ${settings.lr} warmup + cosine, clip ‖g‖ ≤ 1, label smoothing 0.1, batch ${settings.batch}, on ${backend.label} (one program a step)`);
   if (resumed) log(`resuming from ${resumePath} at step ${resumed.state.step} of ${settings.steps}`);
 
   const checkpoint = async (t: Trainer) => saveCheckpoint(checkpointPath, await t.state(), { run: JSON.stringify(settings), model: "uniformerv2-motion" });
@@ -271,7 +272,7 @@ export async function trainCommand(
         seconds: Number(seconds.toFixed(2)),
         steps_per_second: Number(full.stepsPerSecond.toFixed(3)),
         compile_seconds: Number(full.compileSeconds.toFixed(2)),
-        backend,
+        backend: backend.name,
         mode: settings.mode,
         weights: weightsPath,
         checkpoint: checkpointPath,

@@ -5,7 +5,7 @@
  *   --input INPUT          .safetensors holding `video` (N, 3, T, H, W), as the official model takes it
  *   --out OUT              .safetensors to write: `logits`, and with --intermediates every named
  *                          intermediate in the official layout
- *   --backend cpu|webgpu   default: webgpu when an adapter is available
+ *   --backend cpu|webgpu   default: webgpu when an adapter is available (a backend value here)
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
@@ -15,7 +15,8 @@ import type { AnyTensor } from "../dsl/tensor.js";
 import { materialize } from "../dsl/host/array.js";
 import { toFloat32, type HostTensor } from "../runtime/io/host-tensor.js";
 import { loadSafetensors, writeSafetensors } from "../runtime/io/safetensors.js";
-import { gpuJit } from "../runtime/webgpu/jit.js";
+import type { Backend } from "../dsl/backend.js";
+import { jit } from "../dsl/transforms.js";
 import { fromOfficialArgs, loadWeights, officialLayout, preset, uniformerv2, type UniFormerV2Config, type UniFormerV2Params } from "../models/uniformerv2/index.js";
 
 export interface ForwardArgs {
@@ -23,7 +24,7 @@ export interface ForwardArgs {
   readonly weights: string;
   readonly input: string;
   readonly out: string;
-  readonly backend: "cpu" | "webgpu";
+  readonly backend: Backend;
   readonly intermediates: boolean;
   readonly log: (line: string) => void;
 }
@@ -39,13 +40,6 @@ export function readConfig(path: string): UniFormerV2Config {
   // a fixture's config.json nests them under constructor_args; a plain file is the arguments
   const nested = typeof parsed === "object" && parsed !== null && "constructor_args" in parsed ? parsed.constructor_args : parsed;
   return fromOfficialArgs(nested as Parameters<typeof fromOfficialArgs>[0], "sequential", path);
-}
-
-function timed<T>(log: (l: string) => void, what: string, f: () => T): T {
-  const t0 = performance.now();
-  const out = f();
-  log(`${what} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
-  return out;
 }
 
 /** The same file, following symlinks where it exists. */
@@ -76,24 +70,22 @@ export async function forward(a: ForwardArgs): Promise<Map<string, HostTensor>> 
     const out = uniformerv2(p, v, config, { intermediates: a.intermediates });
     return a.intermediates ? new Map([...out.intermediates!].map(([k, t]) => [k, officialLayout(k, t)])) : new Map([["logits", out.logits]]);
   };
-  let outputs: Map<string, AnyTensor>;
-  if (a.backend === "webgpu") {
-    const names = [...run(params, video).keys()];
-    const gpuRun = gpuJit((p: UniFormerV2Params, v: AnyTensor) => [...run(p, v).values()]);
-    const t1 = performance.now();
-    const values = await gpuRun(params, video);
-    a.log(`forward on WebGPU: compiled and ran in ${((performance.now() - t1) / 1000).toFixed(2)} s`);
-    outputs = new Map(names.map((n, i) => [n, values[i]!]));
-  } else {
-    outputs = timed(a.log, "forward on the CPU interpreter", () => {
-      const o = run(params, video);
-      for (const t of o.values()) realize(t);
-      return o;
-    });
-  }
+  let names: string[] = [];
+  const compiled = jit(
+    (p: UniFormerV2Params, v: AnyTensor) => {
+      const out = run(p, v);
+      names = [...out.keys()];
+      return [...out.values()];
+    },
+    { backend: a.backend },
+  );
+  const t1 = performance.now();
+  const values = await compiled(params, video).finally(() => compiled.dispose());
+  a.log(`forward on ${a.backend.label} (with ${a.backend.firstRun}): ${((performance.now() - t1) / 1000).toFixed(2)} s`);
+  const outputs = new Map(names.map((n, i) => [n, values[i]!]));
   const host = new Map<string, HostTensor>();
   for (const [name, t] of outputs) host.set(name, { dtype: "float32", shape: [...t.shape], data: Float32Array.from(materialize(realize(t))) });
-  writeSafetensors(a.out, host, { producer: "wgtensor", backend: a.backend });
+  writeSafetensors(a.out, host, { producer: "wgtensor", backend: a.backend.name });
   a.log(`wrote ${host.size} tensor(s) to ${a.out}`);
   return host;
 }

@@ -13,7 +13,6 @@ import { MOTION_CONFIG } from "../train/motion.js";
 import { Key } from "../dsl/random/threefry.js";
 import { normal } from "../dsl/api/creation.js";
 import { realize } from "../dsl/realize.js";
-import { bind } from "../dsl/bind.js";
 
 /** A function and its input specs, traced by `workloadProgram`. */
 export interface FunctionWorkload {
@@ -45,7 +44,7 @@ const int = (text: string | undefined, fallback: number, what: string): number =
 
 /** A parameter as a constant buffer (realized now, so kernels read it rather than recompute it). */
 function param(key: Key, shape: readonly number[], std: number): AnyTensor {
-  return bind("constant", [], { value: realize(normal(key, shape as number[], std)) });
+  return core.fromHost(realize(normal(key, shape, std)));
 }
 
 export const WORKLOADS: Record<string, { readonly usage: string; readonly make: (args: readonly string[]) => Workload }> = {

@@ -4,7 +4,8 @@
  * them in parameter order, after the whole chain of input cotangents), so every layer's
  * activations, or their recomputation under checkpointing, stay alive until the end.
  *
- * `orderForMemory` is a list scheduler over the same kernels: among the kernels whose inputs
+ * `orderForMemory` is a list scheduler over the same kernels (the schedule's plans, whose
+ * reads are known before any WGSL is written): among the kernels whose inputs
  * are computed, it runs first the one that frees the most bytes net of the bytes it writes,
  * as long as that is not negative; otherwise it follows the depth-first order. A value read by
  * several ready kernels credits each with its share, so a group that frees a value together
@@ -12,12 +13,12 @@
  * compileGraph keeps whichever order needs the smaller pool.
  */
 import type { Node } from "../dsl/node.js";
-import type { GeneratedKernel } from "./wgsl/kernels/common.js";
+import type { KernelPlan } from "./schedule.js";
 import { sizeOf } from "../dsl/host/view.js";
 
-export function orderForMemory(kernels: readonly GeneratedKernel[], realized: ReadonlySet<Node>, outputs: readonly Node[]): GeneratedKernel[] {
+export function orderForMemory(kernels: readonly KernelPlan[], realized: ReadonlySet<Node>, outputs: readonly Node[]): KernelPlan[] {
   const n = kernels.length;
-  const producer = new Map<Node, number>(kernels.map((k, i) => [k.plan.root, i]));
+  const producer = new Map<Node, number>(kernels.map((k, i) => [k.root, i]));
   const kept = new Set(outputs);
   // Dependencies follow every graph edge through the kernel's fused nodes (a barrier's
   // ordering input included); reads are the pooled buffers it binds.
@@ -26,7 +27,7 @@ export function orderForMemory(kernels: readonly GeneratedKernel[], realized: Re
   kernels.forEach((k, i) => {
     const found = new Set<number>();
     const seen = new Set<Node>();
-    const stack = [...k.plan.root.inputs];
+    const stack = [...k.root.inputs];
     while (stack.length > 0) {
       const node = stack.pop()!;
       if (seen.has(node)) continue;
@@ -38,11 +39,11 @@ export function orderForMemory(kernels: readonly GeneratedKernel[], realized: Re
     for (const p of found) users[p]!.push(i);
     waiting[i] = found.size;
   });
-  const reads = kernels.map((k) => [...new Set(k.bindings.slice(1))].map((b) => producer.get(b)).filter((p): p is number => p !== undefined && !kept.has(kernels[p]!.plan.root)));
+  const reads = kernels.map((k) => [...new Set(k.reads)].map((b) => producer.get(b)).filter((p): p is number => p !== undefined && !kept.has(kernels[p]!.root)));
   const readers = new Int32Array(n);
   const unready = new Int32Array(n);
   reads.forEach((rs) => rs.forEach((p) => (readers[p]! += 1, unready[p]! += 1)));
-  const bytes = kernels.map((k) => Math.max(4, sizeOf(k.plan.root.shape) * 4));
+  const bytes = kernels.map((k) => Math.max(4, sizeOf(k.root.shape) * 4));
 
   const ready = new Set<number>();
   const markReady = (i: number) => {
@@ -56,7 +57,7 @@ export function orderForMemory(kernels: readonly GeneratedKernel[], realized: Re
     return freed - bytes[i]!;
   };
 
-  const order: GeneratedKernel[] = [];
+  const order: KernelPlan[] = [];
   while (ready.size > 0) {
     let best = -1;
     let bestScore = 0;

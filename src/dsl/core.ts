@@ -8,7 +8,7 @@ import { resolveReshape } from "./dims.js";
 import { castScalar, type DType } from "./dtype.js";
 import { DTypeMismatch, ShapeMismatch } from "./errors.js";
 import type { Pads } from "./ops/params.js";
-import { fromFlat, type Storage } from "./host/array.js";
+import { fromFlat, type CpuArray, type Storage } from "./host/array.js";
 import type { AnyTensor } from "./tensor.js";
 
 export type Operand = AnyTensor | number;
@@ -16,7 +16,12 @@ export type Operand = AnyTensor | number;
 // ---------------------------------------------------------------- creation
 
 export function constant(data: Storage, shape: readonly number[], dtype: DType): AnyTensor {
-  return bind("constant", [], { value: fromFlat(data, dtype, shape) });
+  return fromHost(fromFlat(data, dtype, shape));
+}
+
+/** A constant tensor holding a host array (a computed value, a loaded weight), not copied. */
+export function fromHost(value: CpuArray): AnyTensor {
+  return bind("constant", [], { value });
 }
 
 export function full(shape: readonly number[], value: number, dtype: DType = "float32"): AnyTensor {

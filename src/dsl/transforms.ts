@@ -1,7 +1,8 @@
 /**
  * @file Function transforms over pure functions of pytrees of tensors:
  *   trace       a function → a Program (graph with named input placeholders), named dims bound
- *   jit         trace once per input signature, then run the program (CPU interpreter for now)
+ *   jit         trace once per input signature, then run the program: on the CPU interpreter,
+ *               or with `{ backend }` compiled by a Backend (backend.ts) and run asynchronously
  *   vjp, grad, valueAndGrad   reverse-mode autodiff as graph transforms
  *   checkpoint  gradient checkpointing: the backward pass recomputes f instead of keeping its values
  * Every transform only builds graphs, so they compose: grad(grad(f)), jit(grad(f)), …
@@ -11,6 +12,7 @@ import { markRegion } from "./remat.js";
 import { evaluate } from "./interpreter.js";
 import type { CpuArray, Precision } from "./host/array.js";
 import { bind } from "./bind.js";
+import { fromHost } from "./core.js";
 import { bindSpecs, DimScope, resolveDims, scopeOf, withDims } from "./dims.js";
 import type { DType } from "./dtype.js";
 import { Node, nextNodeId } from "./node.js";
@@ -20,6 +22,7 @@ import { flatten, type MapLeaves, type TreeDef } from "./tree.js";
 import type { Shape } from "./types/shape.js";
 import type { BindArgs, BindResult, Passable } from "./types/bind.js";
 import type { Mutable } from "./api/checked.js";
+import type { Backend, Executable } from "./backend.js";
 
 // ---------------------------------------------------------------- specs and trace
 
@@ -75,12 +78,8 @@ function buildProgram<R>(inputs: Node<"input">[], result: R): Program<R> {
       const env = new Map(inputs.map((n, i) => [n.params.name, args[i]!] as const));
       return evaluate(outputs, { inputs: env, precision: precision ?? "f32" });
     },
-    unflatten: (values) => def.rebuild(values.map(fromValue)) as R,
+    unflatten: (values) => def.rebuild(values.map(fromHost)) as R,
   };
-}
-
-function fromValue(v: CpuArray): AnyTensor {
-  return bind("constant", [], { value: v });
 }
 
 /**
@@ -186,11 +185,49 @@ export function callScope(op: string, inputs: unknown, args: readonly unknown[])
  */
 export type Jitted<A extends readonly unknown[], R> = <const Args extends Passable<A>>(...args: BindArgs<"jit", A, Args>) => BindResult<A, Args, R>;
 
+/** `jit(f, { backend })`: compile through a backend; calls resolve asynchronously. */
+export interface BackendJitOptions<A extends readonly unknown[], E extends Executable = Executable> extends NamedDimOptions<A> {
+  readonly backend: Backend<E>;
+  /**
+   * Programs kept, one an input signature (default 16): a new signature beyond it disposes the
+   * least recently used program (after the runs that use it).
+   */
+  readonly maxPrograms?: number;
+}
+
+/**
+ * A function compiled by a backend: like {@link Jitted} (each name binds to the size it meets; a
+ * literal conflict is a compile error at the argument), resolving to `f`'s result with the names
+ * substituted. `Op` names it in those errors.
+ */
+export type BackendJitted<Op extends string, A extends readonly unknown[], R, E extends Executable = Executable> = (<const Args extends Passable<A>>(
+  ...args: BindArgs<Op, A, Args>
+) => Promise<BindResult<A, Args, R>>) & {
+  /** The compiled programs by input signature, least recently used first. */
+  readonly programs: ReadonlyMap<string, Promise<E>>;
+  /** Programs traced so far (a signature evicted and met again is traced again). */
+  readonly traces: number;
+  /** Dispose every program (each after the runs using it); a later call compiles again. */
+  dispose(): void;
+};
+
 /**
  * Compile `f` once per input signature (shapes, dtypes, static leaves) and run the program.
- * Arguments are pytrees of concrete tensors; results come back as concrete tensors.
+ * Arguments are pytrees of concrete tensors; results come back as concrete tensors. Without a
+ * backend it runs synchronously on the CPU interpreter; `jit(f, { backend })` compiles through
+ * the backend and resolves to the results.
  */
-export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, options: JitOptions<A> = {}): Jitted<A, R> & { readonly traces: number } {
+export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, options?: JitOptions<A> & { readonly backend?: undefined }): Jitted<A, R> & { readonly traces: number };
+export function jit<A extends readonly unknown[], R, E extends Executable>(f: (...args: A) => R, options: BackendJitOptions<A, E>): BackendJitted<"jit", A, R, E>;
+export function jit<A extends readonly unknown[], R, E extends Executable>(
+  f: (...args: A) => R,
+  options: (JitOptions<A> & { readonly backend?: undefined }) | BackendJitOptions<A, E> = {},
+): unknown {
+  // `unknown`: each overload states its own result; relating the two deep signatures here only costs the checker.
+  return options.backend === undefined ? interpretedJit(f, options) : backendJit("jit", f, options);
+}
+
+function interpretedJit<A extends readonly unknown[], R>(f: (...args: A) => R, options: JitOptions<A>): Jitted<A, R> & { readonly traces: number } {
   const programs = new Map<string, Program<R>>();
   const call = (...args: A): R => {
     const { leaves, def } = flatten(args);
@@ -206,6 +243,85 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
   const jitted = asCompiled<Jitted<A, R> & { readonly traces: number }>(call);
   Object.defineProperty(jitted, "traces", { get: () => programs.size });
   return jitted;
+}
+
+interface Entry<R, E extends Executable> {
+  readonly compiled: Promise<{ readonly executable: E; readonly rebuild: (values: readonly CpuArray[]) => R }>;
+  /** Calls using the program now; it is disposed once released and none is left. */
+  running: number;
+  released: boolean;
+}
+
+/**
+ * `jit` through a backend (and `gpuJit`, whose `op` names it in errors): one executable an input
+ * signature, at most `maxPrograms` of them; `dispose()` releases them all. An executable disposed
+ * by the caller is compiled again on the next call.
+ */
+export function backendJit<Op extends string, A extends readonly unknown[], R, E extends Executable>(
+  op: Op,
+  f: (...args: A) => R,
+  options: BackendJitOptions<A, E>,
+): BackendJitted<Op, A, R, E> {
+  const { backend, maxPrograms = 16, inputs } = options;
+  if (!(maxPrograms >= 1)) throw new Error(`${op}: maxPrograms must be at least 1, got ${maxPrograms}`);
+  const programs = new Map<string, Entry<R, E>>();
+  let traces = 0;
+  const disposeIfIdle = (entry: Entry<R, E>) => {
+    if (entry.released && entry.running === 0) entry.compiled.then(({ executable }) => executable.dispose(), () => {});
+  };
+  const release = (key: string, entry: Entry<R, E>) => {
+    if (programs.get(key) === entry) programs.delete(key);
+    entry.released = true;
+    disposeIfIdle(entry);
+  };
+  const call = async (...args: A): Promise<R> => {
+    const { leaves, def } = flatten(args);
+    const scope = callScope(op, inputs, args);
+    for (;;) {
+      let entry = programs.get(def.key);
+      if (entry) {
+        programs.delete(def.key); // most recently used: to the end
+      } else {
+        const compiled = (async () => {
+          const traced = traceArgs(f, leaves, def, scope);
+          traces++;
+          return { executable: await backend.compile(traced), rebuild: (values: readonly CpuArray[]) => traced.unflatten(values) };
+        })();
+        const created: Entry<R, E> = (entry = { compiled, running: 0, released: false });
+        compiled.catch(() => {
+          if (programs.get(def.key) === created) programs.delete(def.key);
+        });
+      }
+      programs.set(def.key, entry);
+      for (const [key, oldest] of programs) {
+        if (programs.size <= maxPrograms) break;
+        release(key, oldest);
+      }
+      entry.running++;
+      try {
+        const { executable, rebuild } = await entry.compiled;
+        if (executable.disposed) {
+          release(def.key, entry); // disposed by the caller: compile again
+          continue;
+        }
+        return rebuild(await executable.run(leaves.map(realize)));
+      } finally {
+        entry.running--;
+        disposeIfIdle(entry);
+      }
+    }
+  };
+  const view = new Map<string, Promise<E>>();
+  Object.defineProperty(call, "programs", {
+    get: () => {
+      view.clear();
+      for (const [k, v] of programs) view.set(k, v.compiled.then((e) => e.executable));
+      return view;
+    },
+  });
+  Object.defineProperty(call, "traces", { get: () => traces });
+  Object.defineProperty(call, "dispose", { value: () => [...programs].forEach(([key, entry]) => release(key, entry)) });
+  return asCompiled<BackendJitted<Op, A, R, E>>(call);
 }
 
 /**

@@ -13,6 +13,7 @@ import { jit } from "../dsl/transforms.js";
 import type { AnyTensor } from "../dsl/tensor.js";
 import { fromFlat, materialize, type CpuArray } from "../dsl/host/array.js";
 import { Key } from "../dsl/random/threefry.js";
+import type { Backend } from "../dsl/backend.js";
 import { validateConfig, type UniFormerV2Config } from "../models/uniformerv2/config.js";
 import { initParams } from "../models/uniformerv2/init.js";
 import { flatFromTree, treeFromFlat } from "../models/uniformerv2/params.js";
@@ -68,7 +69,8 @@ export interface MotionTrainOptions {
   readonly steps: number;
   readonly batch: number;
   readonly seed: number;
-  readonly backend: "webgpu" | "cpu";
+  /** Where the step compiles and runs (`webgpuBackend`, `cpuBackend`). */
+  readonly backend: Backend;
   /** Train the per-frame baseline instead of the full model. */
   readonly perFrame?: boolean;
   readonly mode?: FineTuneMode;
@@ -161,12 +163,12 @@ export interface Evaluation {
 
 /**
  * Eval-mode accuracy (BatchNorm running statistics, no dropout) on `clips`, in chunks of
- * `chunk` clips, on WebGPU or the interpreter.
+ * `chunk` clips, on `o.backend`.
  */
 export async function evaluateMotion(
   params: ReadonlyMap<string, AnyTensor>,
   clips: readonly Clip[],
-  o: { readonly config?: UniFormerV2Config; readonly perFrame?: boolean; readonly backend: "webgpu" | "cpu"; readonly chunk?: number },
+  o: { readonly config?: UniFormerV2Config; readonly perFrame?: boolean; readonly backend: Backend; readonly chunk?: number },
 ): Promise<Evaluation> {
   const config = o.config ?? MOTION_CONFIG;
   const task = { frames: config.frames, size: config.inputResolution };
@@ -176,21 +178,23 @@ export async function evaluateMotion(
     const logits = o.perFrame ? perFrameLogits(tree, videos, config) : uniformerv2(tree, videos, config).logits;
     return nn.softmax(logits, -1);
   };
-  // One traced program for every chunk (each backend caches it per input signature).
-  const { gpuJit } = await import("../runtime/webgpu/jit.js");
-  const onCpu = jit(forward);
-  const run = o.backend === "webgpu" ? gpuJit(forward) : async (...a: Parameters<typeof forward>) => onCpu(...a);
+  // One compiled program for every chunk (cached per input signature).
+  const run = jit(forward, { backend: o.backend });
   const record = Object.fromEntries(params);
   const chunk = Math.min(o.chunk ?? 64, clips.length);
   const clipSize = task.frames * task.size * task.size * 3;
   const probabilities = new Float32Array(clips.length * classes);
-  for (let s = 0; s < clips.length; s += chunk) {
-    // A short last chunk is padded with copies of the first clip (one program for every chunk).
-    const videos = new Float32Array(chunk * clipSize);
-    for (let i = 0; i < chunk; i++) videos.set(clips[Math.min(s + i, clips.length - 1)]!.video, i * clipSize);
-    const probs = materialize(realize(await run(record, core.constant(videos, [chunk, task.frames, task.size, task.size, 3], "float32"))));
-    const count = Math.min(chunk, clips.length - s);
-    probabilities.set(probs.subarray(0, count * classes), s * classes);
+  try {
+    for (let s = 0; s < clips.length; s += chunk) {
+      // A short last chunk is padded with copies of the first clip (one program for every chunk).
+      const videos = new Float32Array(chunk * clipSize);
+      for (let i = 0; i < chunk; i++) videos.set(clips[Math.min(s + i, clips.length - 1)]!.video, i * clipSize);
+      const probs = materialize(realize(await run(record, core.constant(videos, [chunk, task.frames, task.size, task.size, 3], "float32"))));
+      const count = Math.min(chunk, clips.length - s);
+      probabilities.set(probs.subarray(0, count * classes), s * classes);
+    }
+  } finally {
+    run.dispose();
   }
   const predictions = argmaxRows(probabilities, classes);
   return { accuracy: predictions.filter((p, i) => p === clips[i]!.label).length / clips.length, predictions, probabilities };

@@ -7,9 +7,9 @@
  *   report = { loss, gradNorm, outputs }          what the host reads back each step
  *
  * traced once (loss, gradient as a graph transform, clipping, the optimizer update, updated
- * buffers such as BatchNorm's running statistics) and run on WebGPU or on the CPU interpreter.
- * On WebGPU the carry never leaves the device: its outputs stay resident and are the next
- * step's inputs, and the frozen inputs are written once. The learning rate (the host's
+ * buffers such as BatchNorm's running statistics) and compiled by a Backend (WebGPU, the CPU
+ * interpreter). The carry never leaves the backend: its outputs are written over the program's
+ * carry inputs and are the next step's inputs, and the frozen inputs are written once. The learning rate (the host's
  * warmup + cosine schedule) and the dropout key (the base key folded with the step number)
  * are program inputs, so one program serves every step and a resumed run draws the same
  * masks as an uninterrupted one.
@@ -18,13 +18,12 @@ import type { AnyTensor } from "../dsl/tensor.js";
 import { Tensor } from "../dsl/tensor.js";
 import * as core from "../dsl/core.js";
 import { realize } from "../dsl/realize.js";
-import { bind } from "../dsl/bind.js";
+import { fromHost } from "../dsl/core.js";
 import { traceArgs, valueAndGradWithAux, type Program } from "../dsl/transforms.js";
 import { flatten } from "../dsl/tree.js";
 import { fromFlat, materialize, type CpuArray } from "../dsl/host/array.js";
 import { Key } from "../dsl/random/threefry.js";
-import type { GpuCompileOptions } from "../runtime/webgpu/jit.js";
-import type { DeviceValue, WebGpuProgram } from "../runtime/webgpu/program.js";
+import type { Backend, Executable, ResidentValue } from "../dsl/backend.js";
 import type { Named, Objective } from "../models/objective.js";
 import { adamwInit, adamwUpdate, clipGradNorm, sgdInit, sgdUpdate, warmupCosine, type AdamWOptions, type SgdOptions, type WarmupCosine } from "./optimizers.js";
 
@@ -52,8 +51,8 @@ export interface TrainerOptions {
   readonly decays?: (name: string, shape: readonly number[]) => boolean;
   /** Base key of the dropout / drop-path draws; step s uses `key.foldIn(s)`. */
   readonly key: Key;
-  readonly backend: "webgpu" | "cpu";
-  readonly compile?: GpuCompileOptions;
+  /** Compiles and runs the step: `webgpuBackend`, `cpuBackend` (the interpreter, same masks) or another. */
+  readonly backend: Backend;
 }
 
 /** Everything a run needs to continue exactly: host copies of the carry, the step and key. */
@@ -78,7 +77,7 @@ export class TrainerError extends Error {
   override name = "TrainerError";
 }
 
-type Value = CpuArray | DeviceValue;
+type Value = CpuArray | ResidentValue;
 interface Carry<T> {
   readonly trainable: Named<T>;
   readonly buffers: Named<T>;
@@ -147,18 +146,17 @@ export function makeStep(o: Pick<TrainerOptions, "objective" | "optimizer" | "ma
   };
 }
 
-const asTensor = (v: CpuArray): AnyTensor => bind("constant", [], { value: v });
 const scalar = (x: number): CpuArray => fromFlat(new Float32Array([x]), "float32", []);
 const keyArray = (k: Key): CpuArray => fromFlat(new Int32Array([k.k0 | 0, k.k1 | 0]), "int32", [2]);
 const toCpu = (t: AnyTensor | CpuArray): CpuArray => (t instanceof Tensor ? realize(t) : t);
 
 /**
- * A training run: the compiled step, the carry (on the device for WebGPU), the step count.
+ * A training run: the compiled step, the carry (resident in the backend), the step count.
  * `trainStep(batch)` runs one step; `state()` copies everything a resume needs to the host.
  */
 export class Trainer {
   private program: Program | undefined;
-  private gpuProgram: WebGpuProgram | undefined;
+  private executable: Executable | undefined;
   private outputNames: string[] = [];
   private batchKey: string | undefined;
   private carryValues: Value[];
@@ -251,20 +249,20 @@ export class Trainer {
     return { trainable: take(trainable), buffers: take(buffers), optimizer: take(optimizer) };
   }
 
-  /** Compile the step for WebGPU now (otherwise the first `step` does). */
-  async compile(batch: Named<CpuArray | AnyTensor>): Promise<void> {
+  /** Compile the step now (otherwise the first `step` does); resolves to the executable. */
+  async compile(batch: Named<CpuArray | AnyTensor>): Promise<Executable> {
     const program = this.traced(Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, toCpu(v)])));
-    if (this.options.backend === "webgpu" && !this.gpuProgram) {
-      const { compileProgram } = await import("../runtime/webgpu/jit.js");
+    if (!this.executable) {
       // The new carry may be written straight over the old one where nothing reads it after.
       const donate = new Map(this.carryValues.map((_, i) => [i, program.inputs[i]!] as const));
-      this.gpuProgram = await compileProgram(program, { donate, ...this.options.compile });
+      this.executable = await this.options.backend.compile(program, { donate });
     }
+    return this.executable;
   }
 
-  /** Kernels in the compiled WebGPU step (after `compile` or the first step). */
+  /** Kernels in the compiled step where the backend has kernels (after `compile` or the first step). */
   get kernels(): number | undefined {
-    return this.gpuProgram?.graph.kernels.length;
+    return this.executable?.kernels;
   }
 
   /**
@@ -273,35 +271,30 @@ export class Trainer {
    * small read-back buffers of the report.
    */
   get deviceBytes(): number | undefined {
-    return this.gpuProgram?.deviceBytes;
+    return this.executable?.deviceBytes;
   }
 
   /** One training step on `batch` (same names and shapes every step). */
   async trainStep(batch: Named<CpuArray | AnyTensor>): Promise<StepReport> {
     const hostBatch = Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, toCpu(v)]));
     this.options.objective.checkBatch?.(hostBatch);
-    const program = this.traced(hostBatch);
     const lr = this.lrAt(this.stepCount);
     const stepKey = this.options.key.foldIn(this.stepCount);
     const batchValues = Object.values(hostBatch);
     const tail = [...batchValues, scalar(lr), keyArray(stepKey)];
     const nCarry = this.carryValues.length;
-    let outputs: Value[];
-    if (this.options.backend === "webgpu") {
-      await this.compile(hostBatch);
-      const gpu = this.gpuProgram!;
-      // Frozen parameters are written once; later steps find them in the program's inputs.
-      const frozen = this.frozenResident ? this.frozenValues.map((_, i) => gpu.residentInput(nCarry + i)) : this.frozenValues;
-      // The new carry is copied over the program's carry inputs after the step: it never leaves them.
-      const feedback = gpu.graph.outputs.map((_, i) => (i < nCarry ? i : undefined));
-      const results = await gpu.runResident([...this.carryValues, ...frozen, ...tail], [], feedback);
-      this.frozenResident = true;
-      outputs = results.map((r, i) => r ?? gpu.residentInput(i));
-    } else {
-      outputs = program.run([...(this.carryValues as CpuArray[]), ...this.frozenValues, ...tail]);
-    }
-    this.carryValues = outputs.slice(0, nCarry);
-    const [loss, gradNorm, ...rest] = outputs.slice(nCarry) as CpuArray[];
+    const executable = await this.compile(hostBatch);
+    // Frozen parameters are written once; later steps find them in the program's inputs.
+    const frozen = this.frozenResident ? this.frozenValues.map((_, i) => executable.residentInput(nCarry + i)) : this.frozenValues;
+    // The new carry is written over the program's carry inputs after the step: it never leaves them.
+    const feedback = this.carryValues.map((_, i) => i);
+    const results = await executable.runResident([...this.carryValues, ...frozen, ...tail], [], feedback);
+    this.frozenResident = true;
+    this.carryValues = results.slice(0, nCarry).map((r, i) => r ?? executable.residentInput(i));
+    const [loss, gradNorm, ...rest] = results.slice(nCarry).map((r, i) => {
+      if (r === undefined || !("view" in r)) throw new TrainerError(`the backend kept report output ${i} resident instead of reading it back`);
+      return r;
+    });
     this.stepCount += 1;
     return {
       step: this.stepCount,
@@ -314,7 +307,13 @@ export class Trainer {
 
   /** Host copies of everything a resume needs. */
   async state(): Promise<TrainerState> {
-    const values = await Promise.all(this.carryValues.map((v) => ("view" in v ? v : this.gpuProgram!.read(v))));
+    const values = await Promise.all(
+      this.carryValues.map((v) => {
+        if ("view" in v) return v;
+        if (!this.executable) throw new TrainerError("a resident carry without a compiled step");
+        return this.executable.read(v);
+      }),
+    );
     const carry = this.carryTree(values);
     return { step: this.stepCount, key: this.options.key, ...carry };
   }
@@ -322,11 +321,11 @@ export class Trainer {
   /** Current trainable parameters and buffers as tensors (host copies). */
   async parameters(): Promise<Record<string, AnyTensor>> {
     const s = await this.state();
-    return Object.fromEntries([...Object.entries(this.options.frozen ?? {}), ...Object.entries(s.buffers).map(([k, v]) => [k, asTensor(v)] as const), ...Object.entries(s.trainable).map(([k, v]) => [k, asTensor(v)] as const)]);
+    return Object.fromEntries([...Object.entries(this.options.frozen ?? {}), ...Object.entries(s.buffers).map(([k, v]) => [k, fromHost(v)] as const), ...Object.entries(s.trainable).map(([k, v]) => [k, fromHost(v)] as const)]);
   }
 
   dispose(): void {
-    this.gpuProgram?.dispose();
-    this.gpuProgram = undefined;
+    this.executable?.dispose();
+    this.executable = undefined;
   }
 }

@@ -20,6 +20,8 @@ import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { motionData, motionTrainer, trainMotion } from "../../src/train/motion.js";
 import { gpu } from "../../src/runtime/webgpu/device.js";
+import { webgpuBackend } from "../../src/runtime/webgpu/jit.js";
+import { cpuBackend } from "../../src/runtime/cpu/backend.js";
 import { chromiumPath, launchChromium, serveStatic, type Launched, type StaticServer } from "./chromium.js";
 import type { Checks } from "./page/checks.js";
 
@@ -129,8 +131,8 @@ describe.skipIf(!browserPath)("in headless Chromium (WebGPU on SwiftShader)", ()
     const inPage = await check(page, "train", seed, steps, batch, clips, optimizer);
     // Node: the same steps on Node's WebGPU adapter (lavapipe), else the CPU interpreter.
     const backend = await gpu().then(
-      () => "webgpu" as const,
-      () => "cpu" as const,
+      () => webgpuBackend,
+      () => cpuBackend,
     );
     const options = { data: motionData(seed, clips, 4), steps, batch, seed, optimizer, backend };
     const { trainer } = motionTrainer(options);
@@ -138,7 +140,7 @@ describe.skipIf(!browserPath)("in headless Chromium (WebGPU on SwiftShader)", ()
     await trainMotion({ ...options, onStep: (r) => void losses.push(r.loss) }, trainer);
     trainer.dispose();
     mkdirSync(artifacts, { recursive: true });
-    writeFileSync(path.join(artifacts, "training.json"), JSON.stringify({ page: inPage, node: { backend, losses } }, null, 1));
+    writeFileSync(path.join(artifacts, "training.json"), JSON.stringify({ page: inPage, node: { backend: backend.name, losses } }, null, 1));
     expect(inPage.losses).toHaveLength(steps);
     inPage.losses.forEach((l, i) => expect(Math.abs(l - losses[i]!), `step ${i + 1}: page ${l}, node ${losses[i]}`).toBeLessThan(1e-5));
   }, 600_000);

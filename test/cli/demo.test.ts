@@ -4,11 +4,12 @@ import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { runDemo } from "../../src/cli/demo.js";
 import { main } from "../../src/cli/main.js";
+import { cpuBackend } from "../../src/runtime/cpu/backend.js";
 
 describe("wgtensor demo (the main job)", () => {
   test("training lowers the loss and classifies held-out spiral points (CPU interpreter)", async () => {
     const lines: string[] = [];
-    const result = await runDemo({ steps: 120, seed: 0, log: (l) => lines.push(l), backend: "cpu" });
+    const result = await runDemo({ steps: 120, seed: 0, log: (l) => lines.push(l), backend: cpuBackend });
     expect(result.finalLoss).toBeLessThan(result.firstLoss * 0.5);
     expect(result.accuracy).toBeGreaterThan(0.8);
     expect(lines.some((l) => l.startsWith("step"))).toBe(true);

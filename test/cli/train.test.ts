@@ -90,7 +90,7 @@ describe("wgtensor train --task synthetic-motion", () => {
       schedule: { base: 2e-3, warmup: 20, total: 150 },
       maxGradNorm: 1,
       key: wg.Key.fromSeed(1),
-      backend: "cpu",
+      backend: wg.cpuBackend,
     };
     const trainer = wg.Trainer.create(options);
     const videos = wg.core.randomUniform(wg.core.constant(new Int32Array([0, 5]), [2], "int32"), [2, 8, 32, 32, 3]);

@@ -43,6 +43,8 @@ import { Key } from "../../src/dsl/random/threefry.js";
 import { Trainer, type OptimizerSpec, type StepReport, type TrainerOptions, type TrainerState } from "../../src/train/trainer.js";
 import { randomParams, randomVideo, tinyConfig } from "../models/helpers.js";
 import { describeGpu } from "./harness.js";
+import { cpuBackend } from "../../src/runtime/cpu/backend.js";
+import { webgpuBackend } from "../../src/runtime/webgpu/jit.js";
 
 const TIMEOUT = 300_000;
 const config = tinyConfig({ frames: 2, mlpDropout: [0.3, 0.3], clsDropout: 0.3, dropPathRate: 0.3, backboneDropPathRate: 0.3 });
@@ -59,6 +61,8 @@ const sgd: OptimizerSpec = { kind: "sgd", momentum: 0.9 };
 const adamw: OptimizerSpec = { kind: "adamw", weightDecay: 0.05 };
 const lrOf = (o: OptimizerSpec) => (o.kind === "sgd" ? 0.05 : 1e-3);
 
+const BACKENDS = { cpu: cpuBackend, webgpu: webgpuBackend };
+
 const options = (optimizer: OptimizerSpec, backend: "cpu" | "webgpu"): TrainerOptions => ({
   objective: classificationObjective(config),
   ...(optimizer.kind === "sgd" ? { trainable: groups.trainable, buffers: groups.buffers } : headGroups),
@@ -66,7 +70,7 @@ const options = (optimizer: OptimizerSpec, backend: "cpu" | "webgpu"): TrainerOp
   schedule: lrOf(optimizer),
   maxGradNorm: 1,
   key: Key.fromSeed(17),
-  backend,
+  backend: BACKENDS[backend],
 });
 
 const trainers: Trainer[] = [];

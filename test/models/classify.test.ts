@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { webgpuBackend } from "../../src/runtime/webgpu/jit.js";
 import { parseViews } from "../../src/cli/classify.js";
 import { autoBatch, bytesPerView, classifyFrames, softmax, topK } from "../../src/models/uniformerv2/classify.js";
 import { fromOfficialArgs, initParams, preset, saveWeights } from "../../src/models/uniformerv2/index.js";
@@ -294,7 +295,7 @@ describeGpu("classifyFrames on WebGPU", () => {
     const video = framesFromArray(frames, 40, 56);
     const views = { crops: 3, clips: 2 } as const;
     const cpu = await classifyFrames(video, tinyConfig, params, { views });
-    const gpu = await classifyFrames(video, tinyConfig, params, { views, backend: "webgpu" });
+    const gpu = await classifyFrames(video, tinyConfig, params, { views, backend: webgpuBackend });
     expect(gpu.batch).toBe(6);
     gpu.viewScores.forEach((s, v) => s.forEach((p, c) => expect(Math.abs(p - cpu.viewScores[v]![c]!), `view ${v} class ${c}`).toBeLessThan(1e-5)));
     expect(gpu.top.map((p) => p.index)).toEqual(cpu.top.map((p) => p.index));

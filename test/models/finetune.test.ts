@@ -209,6 +209,7 @@ describe("fine-tuning from official weights (fixture A's weights.pth, the offici
     const { readFileSync } = await import("node:fs");
     const { fromOfficialArgs, loadWeights } = await import("../../src/models/uniformerv2/index.js");
     const { Trainer } = await import("../../src/train/trainer.js");
+    const { cpuBackend } = await import("../../src/runtime/cpu/backend.js");
     const dir = new URL("../fixtures/uniformerv2/A/", import.meta.url).pathname;
     const args = JSON.parse(readFileSync(`${dir}config.json`, "utf8")).constructor_args;
     const official = fromOfficialArgs(args);
@@ -229,7 +230,7 @@ describe("fine-tuning from official weights (fixture A's weights.pth, the offici
       optimizer: { kind: "adamw" },
       schedule: 1e-3,
       key: Key.fromSeed(1),
-      backend: "cpu",
+      backend: cpuBackend,
     });
     const batch = { videos: randomVideo(config, 2, 3), labels: core.constant(new Int32Array([0, 2]), [2], "int32") };
     for (let i = 0; i < 2; i++) expect(Number.isFinite((await trainer.trainStep(batch)).loss)).toBe(true);

@@ -34,13 +34,15 @@ describe("layerNorm", () => {
           const row = y.slice(r * n, (r + 1) * n);
           const mu = row.reduce((a, b) => a + b, 0) / n;
           const variance = row.reduce((a, b) => a + (b - mu) ** 2, 0) / n;
-          expect(Math.abs(mu)).toBeLessThan(1e-5);
-          // ε = 1e-5 shrinks the variance a little below 1 when the row's spread is small
           const rawVar = (() => {
             const raw = v.slice(r * n, (r + 1) * n);
             const m = raw.reduce((a, b) => a + b, 0) / n;
             return raw.reduce((a, b) => a + (b - m) ** 2, 0) / n;
           })();
+          // x − μ is rounded to f32 (|x| ≤ 5: ~1e-6 absolute), then divided by √(σ² + ε): a row
+          // with little spread magnifies that rounding, so the bound on the mean grows with 1/σ.
+          expect(Math.abs(mu)).toBeLessThan(Math.max(1e-5, 4e-6 / Math.sqrt(rawVar + 1e-5)));
+          // ε = 1e-5 shrinks the variance a little below 1 when the row's spread is small
           expect(variance).toBeCloseTo(rawVar / (rawVar + 1e-5), 4);
         }
       }),

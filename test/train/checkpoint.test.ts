@@ -17,6 +17,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { cpuBackend } from "../../src/runtime/cpu/backend.js";
 import * as core from "../../src/dsl/core.js";
 import { classificationObjective, partitionParams } from "../../src/models/uniformerv2/finetune.js";
 import { flatFromTree, saveWeights } from "../../src/models/uniformerv2/index.js";
@@ -47,7 +48,7 @@ const optionsFor = (optimizer: OptimizerSpec, key = Key.fromSeed(5)): TrainerOpt
   schedule: { base: 2e-2, warmup: 2, total: 5 },
   maxGradNorm: 1,
   key,
-  backend: "cpu",
+  backend: cpuBackend,
 });
 
 const bits = (v: CpuArray): number[] => Array.from(materialize(v));

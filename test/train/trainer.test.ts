@@ -22,6 +22,7 @@
  *   - dropout determinism: same key → bitwise-equal parameters, another key → different.
  */
 import { describe, expect, it } from "vitest";
+import { cpuBackend } from "../../src/runtime/cpu/backend.js";
 import * as core from "../../src/dsl/core.js";
 import { data } from "../../src/dsl/realize.js";
 import type { AnyTensor } from "../../src/dsl/tensor.js";
@@ -99,7 +100,7 @@ describe("Trainer (CPU)", () => {
       schedule: 1e-2,
       maxGradNorm: 5,
       key: Key.fromSeed(1),
-      backend: "cpu",
+      backend: cpuBackend,
     });
     const losses: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -161,7 +162,7 @@ describe("Trainer (CPU)", () => {
       maxGradNorm,
       ...(decays ? { decays } : {}),
       key,
-      backend: "cpu",
+      backend: cpuBackend,
     });
 
     it.each([
@@ -229,7 +230,7 @@ describe("Trainer (CPU)", () => {
       optimizer: { kind: "sgd", momentum: mu },
       schedule: { base: 0.05, warmup: 2, total: 4 }, // lr 0.025, then 0.05
       key,
-      backend: "cpu",
+      backend: cpuBackend,
     });
     const s0 = await trainer.state();
     expect(Object.keys(s0.optimizer).sort()).toEqual([...Object.keys(g.trainable).map((n) => `momentum.${n}`), "started"].sort());
@@ -270,7 +271,7 @@ describe("Trainer (CPU)", () => {
     const all = partitionParams(flat, "all");
     const batch = batchOf(config, B, 8);
     const key = Key.fromSeed(4);
-    const common = { objective, optimizer: { kind: "adamw" as const }, schedule: 1e-2, key, backend: "cpu" as const };
+    const common = { objective, optimizer: { kind: "adamw" as const }, schedule: 1e-2, key, backend: cpuBackend };
     const a = Trainer.create({ ...common, trainable: frozen.trainable, buffers: frozen.buffers, frozen: frozen.frozen });
     const b = Trainer.create({ ...common, trainable: all.trainable, buffers: all.buffers });
     expect(Object.keys(frozen.frozen).length).toBeGreaterThan(10);
@@ -317,7 +318,7 @@ describe("Trainer (CPU)", () => {
       optimizer: { kind: "adamw" },
       schedule: 1e-3,
       key: Key.fromSeed(1),
-      backend: "cpu",
+      backend: cpuBackend,
     };
 
     it("a batch of another shape names both signatures", async () => {
@@ -362,7 +363,7 @@ describe("Trainer (CPU)", () => {
         optimizer: { kind: "adamw" },
         schedule: 1e-2,
         key: Key.fromSeed(seed),
-        backend: "cpu",
+        backend: cpuBackend,
       });
       const losses = [(await trainer.trainStep(batch)).loss, (await trainer.trainStep(batch)).loss];
       return { losses, state: await trainer.state() };

@@ -60,8 +60,9 @@ export function configureBackendSelect(select: HTMLSelectElement, probe: Adapter
   }
 }
 
-export type Backend = "webgpu" | "cpu";
+/** The backends a <select> offers, by its options' values: the choice becomes a backend value here. */
+const BACKENDS: Readonly<Record<string, wg.Backend>> = { webgpu: wg.webgpuBackend, cpu: wg.cpuBackend };
 
-export function selectedBackend(select: HTMLSelectElement): Backend {
-  return select.value === "webgpu" ? "webgpu" : "cpu";
+export function selectedBackend(select: HTMLSelectElement): wg.Backend {
+  return BACKENDS[select.value] ?? wg.cpuBackend;
 }

@@ -148,7 +148,7 @@ export function initClassifyTab(probe: AdapterProbe): void {
     const frames = await readFrames(preview, video, indices, (index, rgba) => frameStrip.append(thumbnail(index, rgba)));
     log(`decode: ${describeVideo(file.name, video)}; read ${indices.length} sampled frame(s): ${indices.join(", ")} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
 
-    setStatus(`classifying on ${backend === "webgpu" ? "WebGPU" : "the CPU interpreter"}…`, "busy");
+    setStatus(`classifying on ${backend.label}…`, "busy");
     await yieldToBrowser();
     const result = await wg.uniformerv2.classifyFrames(frames, config, params, {
       views,

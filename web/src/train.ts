@@ -6,7 +6,7 @@
  * training, held-out clips are classified and shown animated with their predictions.
  */
 import * as wg from "../../src/index.js";
-import { configureBackendSelect, selectedBackend, type AdapterProbe, type Backend } from "./adapter.js";
+import { configureBackendSelect, selectedBackend, type AdapterProbe } from "./adapter.js";
 import { LineChart } from "./chart.js";
 import { ClipGallery, type ClipView } from "./clips.js";
 import { byId, describeError, el, setStatus, yieldToBrowser } from "./dom.js";
@@ -34,7 +34,7 @@ interface Settings {
   readonly steps: number;
   readonly batch: number;
   readonly seed: number;
-  readonly backend: Backend;
+  readonly backend: wg.Backend;
   readonly models: readonly ModelId[];
 }
 
@@ -202,9 +202,9 @@ export function initTrainTab(probe: AdapterProbe): void {
     const signal = run.signal;
     const options = { data, steps: s.steps, batch: s.batch, seed: s.seed, backend: s.backend, perFrame, signal };
     const { trainer, initialParams } = wg.motion.motionTrainer(options);
-    const where = s.backend === "webgpu" ? "WebGPU" : "the CPU interpreter";
-    card.set("state", s.backend === "webgpu" ? "compiling the step (trace, fuse, WGSL, pipelines)…" : "tracing the step…");
-    setStatus(`${title}: first step on ${where} (includes compilation)…`, "busy");
+    const where = s.backend.label;
+    card.set("state", `first step (${s.backend.firstRun})…`);
+    setStatus(`${title}: first step on ${where} (includes ${s.backend.firstRun})…`, "busy");
     await yieldToBrowser();
     const recent: number[] = [];
     const t0 = performance.now();
@@ -217,7 +217,7 @@ export function initTrainTab(probe: AdapterProbe): void {
             const now = performance.now();
             if (firstStepDone === 0) {
               firstStepDone = now;
-              card.set("first step", `${((now - t0) / 1000).toFixed(2)} s (with ${s.backend === "webgpu" ? "compilation" : "tracing"})`);
+              card.set("first step", `${((now - t0) / 1000).toFixed(2)} s (with ${s.backend.firstRun})`);
               if (t.kernels !== undefined) card.set("program", `${t.kernels} kernels a step, ${((t.deviceBytes ?? 0) / 2 ** 20).toFixed(1)} MiB on the GPU`);
               else card.set("program", "interpreted graph (no kernels)");
             }

@@ -48,13 +48,6 @@ export class GraphBuilder {
   }
 }
 
-/** JSON that keeps ±∞, NaN and −0 apart (plain JSON writes all of them as null or 0). */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#num:${Object.is(v, -0) ? "-0" : String(v)}` : v,
-  );
-}
-
 /** Structural key, or undefined for nodes that must keep their identity (data, placeholders). */
 function nodeKey(op: OpName, params: unknown, inputs: readonly Node[]): string | undefined {
   if (op === "constant" || op === "input") return undefined;
@@ -69,66 +62,47 @@ function exactNumbers(_key: string, value: unknown): unknown {
 export function rewrite(outputs: readonly Node[], rules: readonly Rule[], options: RewriteOptions = {}): Node[] {
   const graph = new GraphBuilder();
   const done = new Map<Node, Node>();
+  const rewritten = (n: Node) => done.get(n) ?? n;
   const cap = options.maxFirings ?? 100_000;
   let firings = 0;
-  const lastFired = new Map<string, number>();
-
-  const visit = (root: Node): Node => {
-    const cached = done.get(root);
-    if (cached) return cached;
-    // Iterative post-order over the not-yet-rewritten part of the graph.
-    for (const node of topoSort([root])) {
-      if (done.has(node)) continue;
-      let current = graph.adopt(node, node.inputs.map((i) => done.get(i)!));
-      for (;;) {
-        let replaced: Node | undefined;
-        for (const rule of rules) {
-          const out = rule.apply(current, graph);
-          if (out && out !== current) {
-            if (++firings > cap) {
-              throw new Error(`rewrite: more than ${cap} rule firings; "${rule.name}" fired ${lastFired.get(rule.name) ?? 0} times and may be cycling`);
-            }
-            lastFired.set(rule.name, (lastFired.get(rule.name) ?? 0) + 1);
-            lastRule = rule.name;
-            options.onFire?.(rule.name, current, out);
-            replaced = out;
-            break;
-          }
-        }
-        if (!replaced) break;
-        // The replacement may contain new nodes: rewrite them too, then keep matching.
-        current = replaced === current ? current : visitNew(replaced);
-      }
-      done.set(node, current);
-    }
-    return done.get(root)!;
-  };
-
-  // New nodes built by rules have rewritten inputs already; only their own rules remain.
-  // A rule set that keeps producing new nodes would recurse without end: cap the depth too.
+  const fired = new Map<string, number>();
+  // A rule set that keeps building new nodes recurses through `visit` without end: cap the depth.
   let depth = 0;
   let lastRule = "";
-  const visitNew = (node: Node): Node => {
-    if (done.has(node)) return done.get(node)!;
+
+  // One visitor for the traced graph and for the nodes rules build: an iterative post-order
+  // over what is not rewritten yet, each node settled once its inputs are.
+  const visit = (root: Node): Node => {
     if (++depth > 2000) throw new Error(`rewrite: rules keep building new nodes; "${lastRule}" may be cycling`);
     try {
-      return visitNewAt(node);
+      for (const node of topoSort([root], (n) => !done.has(n))) if (!done.has(node)) done.set(node, settle(node));
     } finally {
       depth--;
     }
+    return rewritten(root);
   };
-  const visitNewAt = (node: Node): Node => {
-    const inputs = node.inputs.map((i) => (done.has(i) ? done.get(i)! : visitNew(i)));
-    let current = graph.adopt(node, inputs);
+
+  // The first rule that fires replaces the node; the replacement (which may hold new nodes) is
+  // visited in turn, and matching goes on until no rule fires.
+  const settle = (node: Node): Node => {
+    let current = graph.adopt(node, node.inputs.map(rewritten));
     for (let guard = 0; guard < 64; guard++) {
-      const next = rules.map((r) => [r, r.apply(current, graph)] as const).find(([, out]) => out && out !== current);
-      if (!next) break;
-      if (++firings > cap) throw new Error(`rewrite: more than ${cap} rule firings; "${next[0].name}" may be cycling`);
-      lastRule = next[0].name;
-      options.onFire?.(next[0].name, current, next[1]!);
-      current = visitNew(next[1]!);
+      let firing: { rule: Rule; out: Node } | undefined;
+      for (const rule of rules) {
+        const out = rule.apply(current, graph);
+        if (out && out !== current) {
+          firing = { rule, out };
+          break;
+        }
+      }
+      if (!firing) break;
+      const { rule, out } = firing;
+      if (++firings > cap) throw new Error(`rewrite: more than ${cap} rule firings; "${rule.name}" fired ${fired.get(rule.name) ?? 0} times and may be cycling`);
+      fired.set(rule.name, (fired.get(rule.name) ?? 0) + 1);
+      lastRule = rule.name;
+      options.onFire?.(rule.name, current, out);
+      current = visit(out);
     }
-    done.set(node, current);
     return current;
   };
 

@@ -12,11 +12,9 @@ import type { IndexMap, MovementLowering, SourceLowering } from "../../dsl/lower
 import { literal, wgslType } from "../../dsl/lowering/lowering.js";
 import { linearIndex } from "../../dsl/lowering/indexing.js";
 
-/** Thrown when a fused value cannot be read where the schedule assumed it could. */
-export class FusionConflict extends Error {
-  constructor(readonly node: Node) {
-    super(`fusion conflict at ${node.op}#${node.id}`);
-  }
+/** A value read where the template cannot compute it: the schedule (reads.ts) rules this out. */
+export function notComputable(node: Node): Error {
+  return new Error(`codegen: ${node.op}#${node.id} cannot be computed where it is read; the schedule should have given it a buffer`);
 }
 
 export interface Binding {
@@ -147,8 +145,8 @@ export class KernelWriter {
       }
       case "reduce":
       case "contraction":
-        // Only reachable when a template did not `provide` it: the schedule must realize it.
-        throw new FusionConflict(node);
+        // Only reachable when a template did not `provide` it: the schedule realizes those.
+        throw notComputable(node);
     }
   }
 

@@ -8,8 +8,9 @@ import * as wg from "../../dsl/api/index.js";
 import { realize } from "../../dsl/realize.js";
 import type { Tensor } from "../../dsl/tensor.js";
 import { materialize } from "../../dsl/host/array.js";
-import { gpu } from "../../runtime/webgpu/device.js";
-import { gpuJit } from "../../runtime/webgpu/jit.js";
+import type { Backend } from "../../dsl/backend.js";
+import { jit } from "../../dsl/transforms.js";
+import { cpuBackend } from "../../runtime/cpu/backend.js";
 import { geometry, type UniFormerV2Config } from "./config.js";
 import { defaultLabels } from "./labels.js";
 import { uniformerv2 } from "./model.js";
@@ -25,8 +26,8 @@ export interface Prediction {
 export interface ClassifyOptions {
   /** Default: 3 crops × 4 clips. */
   readonly views?: ViewSpec;
-  /** Default: cpu. */
-  readonly backend?: "cpu" | "webgpu";
+  /** Where the forward passes run (default `cpuBackend`, the interpreter). */
+  readonly backend?: Backend;
   /** Default: 5. */
   readonly top?: number;
   /** Class names (default: Kinetics-400 for 400 classes, else "class i"). */
@@ -91,7 +92,7 @@ const seconds = (t0: number) => (performance.now() - t0) / 1000;
 export async function classifyFrames(video: VideoFrames, config: UniFormerV2Config, params: UniFormerV2Params, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   const log = options.log ?? (() => {});
   const spec = options.views ?? { crops: 3, clips: 4 };
-  const backend = options.backend ?? "cpu";
+  const backend = options.backend ?? cpuBackend;
   const labels = options.labels ?? defaultLabels(config.numClasses);
   if (labels.length !== config.numClasses) throw new Error(`${labels.length} label(s) for a model with ${config.numClasses} classes`);
   const T = config.frames;
@@ -103,10 +104,9 @@ export async function classifyFrames(video: VideoFrames, config: UniFormerV2Conf
   log(`views: ${views.length} (${spec.crops} crop(s) × ${spec.clips} clip(s)) of ${T}×${size}×${size} from ${video.frameCount} frames of ${video.width}×${video.height} (${viewSeconds.toFixed(2)} s)`);
 
   let batch = options.batch ?? 1;
-  if (options.batch === undefined && backend === "webgpu") {
-    const { limits } = (await gpu()).info;
-    const limitOf = (name: string, fallback: number) => (Number.isFinite(limits[name]) ? limits[name]! : fallback);
-    const limit = Math.min(limitOf("maxStorageBufferBindingSize", 128 << 20), limitOf("maxBufferSize", 256 << 20));
+  // Sized by the backend's buffer limit where it has one; one view at a time where it has none.
+  const limit = options.batch === undefined ? await backend.maxBufferBytes() : undefined;
+  if (limit !== undefined) {
     batch = autoBatch(views.length, bytesPerView(config), limit);
     if (bytesPerView(config) > limit) {
       log(`warning: one view's largest intermediate (about ${(bytesPerView(config) / 2 ** 20).toFixed(0)} MiB) exceeds this device's buffer limit (${(limit / 2 ** 20).toFixed(0)} MiB); the forward pass may fail`);
@@ -116,20 +116,24 @@ export async function classifyFrames(video: VideoFrames, config: UniFormerV2Conf
 
   // Any config (sizes `number`): the views are built to the config's sizes, and the model checks them.
   const forward = (p: UniFormerV2Params, v: Tensor<[number, number, number, number, 3]>) => uniformerv2(p, v, config).logits;
-  const gpuForward = backend === "webgpu" ? gpuJit(forward) : undefined;
+  const compiled = jit(forward, { backend });
   const frameValues = T * size * size * 3;
   const viewScores: Float64Array[] = [];
   t0 = performance.now();
-  for (let start = 0, pass = 1, passes = Math.ceil(views.length / batch); start < views.length; start += batch, pass++) {
-    const chunk = views.slice(start, start + batch);
-    const input = new Float32Array(chunk.length * frameValues);
-    chunk.forEach((v, i) => input.set(v.data, i * frameValues));
-    const tensor = wg.tensor(input, [chunk.length, T, size, size, 3]);
-    const t1 = performance.now();
-    const logits = gpuForward ? await gpuForward(params, tensor) : forward(params, tensor);
-    const values = materialize(realize(logits));
-    for (let i = 0; i < chunk.length; i++) viewScores.push(softmax(values.subarray(i * config.numClasses, (i + 1) * config.numClasses)));
-    log(`forward ${pass}/${passes}: view(s) ${start + 1}–${start + chunk.length} of ${views.length} on ${backend === "webgpu" ? "WebGPU" : "the CPU interpreter"}${pass === 1 && gpuForward ? " (with compilation)" : ""} (${seconds(t1).toFixed(2)} s)`);
+  try {
+    for (let start = 0, pass = 1, passes = Math.ceil(views.length / batch); start < views.length; start += batch, pass++) {
+      const chunk = views.slice(start, start + batch);
+      const input = new Float32Array(chunk.length * frameValues);
+      chunk.forEach((v, i) => input.set(v.data, i * frameValues));
+      const tensor = wg.tensor(input, [chunk.length, T, size, size, 3]);
+      const t1 = performance.now();
+      const logits = await compiled(params, tensor);
+      const values = materialize(realize(logits));
+      for (let i = 0; i < chunk.length; i++) viewScores.push(softmax(values.subarray(i * config.numClasses, (i + 1) * config.numClasses)));
+      log(`forward ${pass}/${passes}: view(s) ${start + 1}–${start + chunk.length} of ${views.length} on ${backend.label}${pass === 1 ? ` (with ${backend.firstRun})` : ""} (${seconds(t1).toFixed(2)} s)`);
+    }
+  } finally {
+    compiled.dispose();
   }
   const forwardSeconds = seconds(t0);
 

@@ -1,14 +1,11 @@
 /**
- * @file Traced programs on WebGPU: compile a Program for the shared device, and `gpuJit`, the
- * asynchronous counterpart of `jit` (trace once per input signature, replay the compiled
- * program, results as tensors).
+ * @file Traced programs on WebGPU: compile a program for the shared device, WebGPU as a
+ * Backend (dsl/backend.ts), and `gpuJit`, `jit` with that backend (trace once per input
+ * signature, replay the compiled program, results as tensors).
  */
 import { compileGraph, type CompileOptions } from "../../compiler/compile.js";
-import { realize } from "../../dsl/realize.js";
-import { asCompiled, callScope, traceArgs, type NamedDimOptions, type Program } from "../../dsl/transforms.js";
-import type { BindArgs, BindResult, Passable } from "../../dsl/types/bind.js";
-import { flatten } from "../../dsl/tree.js";
-import type { CpuArray } from "../../dsl/host/array.js";
+import type { Backend, TracedGraph } from "../../dsl/backend.js";
+import { backendJit, type BackendJitted, type NamedDimOptions } from "../../dsl/transforms.js";
 import { gpu, type GpuContext } from "./device.js";
 import { WebGpuProgram } from "./program.js";
 import { dotTilingFor, dotTilingProblem } from "./dot-tiling.js";
@@ -18,7 +15,7 @@ export interface GpuCompileOptions extends Omit<CompileOptions, "maxStorageBuffe
   readonly context?: GpuContext;
 }
 
-export async function compileProgram(program: Program, options: GpuCompileOptions = {}): Promise<WebGpuProgram> {
+export async function compileProgram(program: TracedGraph, options: GpuCompileOptions = {}): Promise<WebGpuProgram> {
   const ctx = options.context ?? (await gpu());
   if (options.dotTiling) {
     // A forced tiling that cannot run here is an error, never wrong numbers.
@@ -30,8 +27,7 @@ export async function compileProgram(program: Program, options: GpuCompileOption
     // attention kernel ~5× (scores, then softmax as the next matmul's prologue), and a
     // layerNorm row kernel plus the subgroup matmul beats the layerNorm-prologue matmul ~3×
     // (B/16-sized block on lavapipe: 6.0 s in 6 kernels, 3.0 s in 9; `wgtensor profile block`).
-    noAttention: ctx.info.software,
-    noPrologue: ctx.info.software,
+    fusion: ctx.info.software ? "cpu-adapter" : "all",
     // One 8-lane SIMD row per row of a reduction on lavapipe: layerNorm [1576, 768] 29 → 13 ms,
     // softmax [24·197, 197] 46 → 20 ms against 64 threads (timestamp queries, quiet machine).
     rowThreads: ctx.info.software ? 8 : 64,
@@ -43,6 +39,29 @@ export async function compileProgram(program: Program, options: GpuCompileOption
   });
   return WebGpuProgram.create(ctx, graph, program.inputs);
 }
+
+export type WebGpuBackend = Backend<WebGpuProgram>;
+
+/**
+ * WebGPU as a backend, compiling with `options` (the device, forced tilings, fusion switches);
+ * an executable's `donate` is passed on to the compiler.
+ */
+export function createWebGpuBackend(options: GpuCompileOptions = {}): WebGpuBackend {
+  return {
+    name: "webgpu",
+    label: "WebGPU",
+    firstRun: "compilation",
+    compile: (program, o = {}) => compileProgram(program, { ...(o.donate ? { donate: o.donate } : {}), ...options }),
+    maxBufferBytes: async () => {
+      const { limits } = (options.context ?? (await gpu())).info;
+      const limitOf = (name: string, fallback: number) => (Number.isFinite(limits[name]) ? limits[name]! : fallback);
+      return Math.min(limitOf("maxStorageBufferBindingSize", 128 << 20), limitOf("maxBufferSize", 256 << 20));
+    },
+  };
+}
+
+/** WebGPU on the shared device (`gpu()`), with the compiler's defaults for its adapter. */
+export const webgpuBackend: WebGpuBackend = createWebGpuBackend();
 
 export interface GpuJitOptions<A extends readonly unknown[] = readonly unknown[]> extends GpuCompileOptions, NamedDimOptions<A> {
   /**
@@ -57,83 +76,19 @@ export interface GpuJitOptions<A extends readonly unknown[] = readonly unknown[]
  * size it meets; a literal conflict is a compile error) and resolves to `f`'s result with the
  * names substituted, as `jit` does.
  */
-export type GpuJitFunction<A extends readonly unknown[], R> = (<const Args extends Passable<A>>(
-  ...args: BindArgs<"gpuJit", A, Args>
-) => Promise<BindResult<A, Args, R>>) & {
-  /** The compiled programs by input signature, least recently used first. */
-  readonly programs: ReadonlyMap<string, Promise<WebGpuProgram>>;
-  /** Dispose every program (each after the runs using it); a later call compiles again. */
-  dispose(): void;
-};
-
-interface Entry<R> {
-  readonly compiled: Promise<{ readonly program: WebGpuProgram; readonly rebuild: (values: readonly CpuArray[]) => R }>;
-  /** Calls using the program now; it is disposed once released and none is left. */
-  running: number;
-  released: boolean;
-}
+export type GpuJitFunction<A extends readonly unknown[], R> = BackendJitted<"gpuJit", A, R, WebGpuProgram>;
 
 /**
- * Like `jit`, but compiled to WGSL and run on WebGPU; resolves to concrete tensors. One program
- * an input signature, at most `maxPrograms` of them; `dispose()` releases them all. A program
- * disposed by the caller is compiled again on the next call.
+ * `jit(f, { backend: webgpuBackend })` with compile options: compiled to WGSL and run on WebGPU;
+ * resolves to concrete tensors. One program an input signature, at most `maxPrograms` of them;
+ * `dispose()` releases them all. A program disposed by the caller is compiled again on the next
+ * call.
  */
 export function gpuJit<A extends readonly unknown[], R>(f: (...args: A) => R, options: GpuJitOptions<A> = {}): GpuJitFunction<A, R> {
-  const { maxPrograms = 16, inputs, ...compileOptions } = options;
-  if (!(maxPrograms >= 1)) throw new Error(`gpuJit: maxPrograms must be at least 1, got ${maxPrograms}`);
-  const programs = new Map<string, Entry<R>>();
-  const disposeIfIdle = (entry: Entry<R>) => {
-    if (entry.released && entry.running === 0) entry.compiled.then(({ program }) => program.dispose(), () => {});
-  };
-  const release = (key: string, entry: Entry<R>) => {
-    if (programs.get(key) === entry) programs.delete(key);
-    entry.released = true;
-    disposeIfIdle(entry);
-  };
-  const call = async (...args: A): Promise<R> => {
-    const { leaves, def } = flatten(args);
-    const scope = callScope("gpuJit", inputs, args);
-    for (;;) {
-      let entry = programs.get(def.key);
-      if (entry) {
-        programs.delete(def.key); // most recently used: to the end
-      } else {
-        const compiled = (async () => {
-          const traced = traceArgs(f, leaves, def, scope);
-          return { program: await compileProgram(traced, compileOptions), rebuild: (values: readonly CpuArray[]) => traced.unflatten(values) };
-        })();
-        const created: Entry<R> = (entry = { compiled, running: 0, released: false });
-        compiled.catch(() => {
-          if (programs.get(def.key) === created) programs.delete(def.key);
-        });
-      }
-      programs.set(def.key, entry);
-      for (const [key, oldest] of programs) {
-        if (programs.size <= maxPrograms) break;
-        release(key, oldest);
-      }
-      entry.running++;
-      try {
-        const { program, rebuild } = await entry.compiled;
-        if (program.disposed) {
-          release(def.key, entry); // disposed by the caller: compile again
-          continue;
-        }
-        return rebuild(await program.run(leaves.map(realize)));
-      } finally {
-        entry.running--;
-        disposeIfIdle(entry);
-      }
-    }
-  };
-  const view = new Map<string, Promise<WebGpuProgram>>();
-  Object.defineProperty(call, "programs", {
-    get: () => {
-      view.clear();
-      for (const [k, v] of programs) view.set(k, v.compiled.then((e) => e.program));
-      return view;
-    },
+  const { maxPrograms, inputs, ...compileOptions } = options;
+  return backendJit<"gpuJit", A, R, WebGpuProgram>("gpuJit", f, {
+    backend: createWebGpuBackend(compileOptions),
+    ...(maxPrograms !== undefined ? { maxPrograms } : {}),
+    ...(inputs !== undefined ? { inputs } : {}),
   });
-  Object.defineProperty(call, "dispose", { value: () => [...programs].forEach(([key, entry]) => release(key, entry)) });
-  return asCompiled<GpuJitFunction<A, R>>(call);
 }

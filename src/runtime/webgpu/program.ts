@@ -14,6 +14,9 @@ import { sizeOf } from "../../dsl/host/view.js";
 import type { GpuContext } from "./device.js";
 import { GpuDeviceLostError, GpuValidationError, scoped, WgslCompileError } from "./errors.js";
 import { debug } from "../../compiler/debug.js";
+import type { Executable, KernelTiming, ResidentValue } from "../../dsl/backend.js";
+
+export type { KernelTiming };
 
 /**
  * Compiled pipelines per device, by WGSL source, least recently used first. The cache is
@@ -119,7 +122,7 @@ function fromGpuBytes(bytes: ArrayBuffer, node: Node): CpuArray {
 }
 
 /** A value that lives in a GPU buffer between runs (parameters, optimizer state). */
-export class DeviceValue {
+export class DeviceValue implements ResidentValue {
   destroyed = false;
   constructor(
     readonly buffer: GPUBuffer,
@@ -135,14 +138,6 @@ export class DeviceValue {
   }
 }
 
-export interface KernelTiming {
-  readonly name: string;
-  readonly kind: string;
-  readonly milliseconds: number;
-  readonly flops: number;
-  readonly bytes: number;
-}
-
 /** What a program holds until it is disposed. */
 interface ProgramResources {
   readonly graph: CompiledGraph;
@@ -152,7 +147,7 @@ interface ProgramResources {
   readonly owned: readonly GPUBuffer[];
 }
 
-export class WebGpuProgram {
+export class WebGpuProgram implements Executable {
   /** Undefined once disposed: the buffers are destroyed and the graph (constants) let go. */
   private held: ProgramResources | undefined;
   private readonly lost: { reason?: string };
@@ -174,6 +169,11 @@ export class WebGpuProgram {
   private get resources(): ProgramResources {
     if (!this.held) throw new Error("program: used after dispose() (compile it again)");
     return this.held;
+  }
+
+  /** Kernels a run dispatches (undefined once disposed). */
+  get kernels(): number | undefined {
+    return this.held?.graph.kernels.length;
   }
 
   /** The compiled graph (kernels, memory plan); an error once the program is disposed. */
@@ -260,10 +260,11 @@ export class WebGpuProgram {
     }
   }
 
-  private writeInputs(args: readonly (CpuArray | DeviceValue)[]): void {
+  private writeInputs(args: readonly (CpuArray | ResidentValue)[]): void {
     if (args.length !== this.inputs.length) throw new Error(`program: expected ${this.inputs.length} inputs, got ${args.length}`);
     args.forEach((arg, i) => {
-      if (arg instanceof DeviceValue) {
+      if (!("view" in arg)) {
+        if (!(arg instanceof DeviceValue)) throw new Error(`program: input ${i} is a resident value of another backend`);
         if (arg.destroyed) throw new Error(`program: input ${i} is a destroyed device value`);
         this.checkInput(i, arg.shape, arg.dtype);
         return;
@@ -285,7 +286,7 @@ export class WebGpuProgram {
    * input j once the run is done (the result is then undefined): pass `residentInput(j)` next
    * time and a training step's carry never leaves the program's own buffers.
    */
-  async runResident(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[], feedback: readonly (number | undefined)[] = []): Promise<(CpuArray | DeviceValue | undefined)[]> {
+  async runResident(args: readonly (CpuArray | ResidentValue)[], keep: readonly boolean[], feedback: readonly (number | undefined)[] = []): Promise<(CpuArray | DeviceValue | undefined)[]> {
     const kernels = this.graph.kernels.length;
     const started = performance.now();
     try {
@@ -295,7 +296,7 @@ export class WebGpuProgram {
     }
   }
 
-  private async runOnce(args: readonly (CpuArray | DeviceValue)[], keep: readonly boolean[], feedback: readonly (number | undefined)[]): Promise<(CpuArray | DeviceValue | undefined)[]> {
+  private async runOnce(args: readonly (CpuArray | ResidentValue)[], keep: readonly boolean[], feedback: readonly (number | undefined)[]): Promise<(CpuArray | DeviceValue | undefined)[]> {
     const { graph, buffers, pipelines, bindGroups } = this.resources;
     if (this.lost.reason !== undefined) throw new GpuDeviceLostError(`WebGPU device lost: ${this.lost.reason}`);
     const { device } = this.ctx;
@@ -365,8 +366,18 @@ export class WebGpuProgram {
     return targets;
   }
 
+  /** A host array in a device buffer of its own (the caller's to destroy). */
+  upload(value: CpuArray): DeviceValue {
+    const { device } = this.ctx;
+    const bytes = toGpuBytes(value);
+    const buffer = device.createBuffer({ size: Math.ceil(bytes.byteLength / 4) * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(buffer, 0, bytes);
+    return new DeviceValue(buffer, value.view.shape, value.dtype);
+  }
+
   /** Read a device value back to the host. */
-  async read(value: DeviceValue): Promise<CpuArray> {
+  async read(value: ResidentValue): Promise<CpuArray> {
+    if (!(value instanceof DeviceValue)) throw new Error("program: read() of a resident value of another backend");
     const { device } = this.ctx;
     const staging = device.createBuffer({ size: value.buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     try {

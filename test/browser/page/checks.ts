@@ -49,7 +49,7 @@ async function fixture(base: string, name: string, weightFiles: readonly string[
 /** `steps` steps of the synthetic-motion experiment (the main job) on WebGPU: the losses. */
 async function train(seed: number, steps: number, batch: number, clips: number, optimizer: wg.OptimizerSpec): Promise<{ losses: number[]; seconds: number[] }> {
   const data = wg.motion.motionData(seed, clips, 4);
-  const options = { data, steps, batch, seed, optimizer, backend: "webgpu" as const };
+  const options = { data, steps, batch, seed, optimizer, backend: wg.webgpuBackend };
   const { trainer } = wg.motion.motionTrainer(options);
   const losses: number[] = [];
   const seconds: number[] = [];
@@ -150,7 +150,7 @@ export async function timings(batch: number, repeats: number): Promise<{ forward
   const firstForward = await time(async () => wg.data(await forward(params, video)));
   const forwardTimes: number[] = [];
   for (let r = 0; r < repeats; r++) forwardTimes.push(await time(async () => wg.data(await forward(params, video))));
-  const options = { data, steps: repeats + 1, batch, seed: 0, backend: "webgpu" as const };
+  const options = { data, steps: repeats + 1, batch, seed: 0, backend: wg.webgpuBackend };
   const { trainer } = wg.motion.motionTrainer(options);
   const stepTimes: number[] = [];
   let t0 = performance.now();

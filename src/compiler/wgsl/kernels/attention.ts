@@ -15,15 +15,15 @@
  */
 import type { Node } from "../../../dsl/node.js";
 import { sizeOf } from "../../../dsl/host/view.js";
-import type { KernelPlan } from "../../schedule.js";
-import { FusionConflict, KernelWriter } from "../expr.js";
+import type { AttentionPlan } from "../../plan.js";
+import { KernelWriter, notComputable } from "../expr.js";
 import { linearIndex } from "../../../dsl/lowering/indexing.js";
 import { assemble, spread, unravelInto, type GeneratedKernel } from "./common.js";
 
 const WORKGROUP = 64;
 
-export function attentionKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, workgroupBytes = 16384): GeneratedKernel {
-  const att = plan.attention!;
+export function attentionKernel(plan: AttentionPlan, realized: ReadonlySet<Node>, name: string, workgroupBytes = 16384): GeneratedKernel {
+  const att = plan.attention;
   const r = plan.root.shape.length;
   const floats = att.values.shape[r - 2]! + att.scores.inputs[0]!.shape[r - 1]! + ROW_THREADS;
   return floats * 4 <= workgroupBytes ? rowAttention(plan, realized, name) : onlineAttention(plan, realized, name);
@@ -32,9 +32,9 @@ export function attentionKernel(plan: KernelPlan, realized: ReadonlySet<Node>, n
 const ROW_THREADS = 64;
 
 /** The operands and sizes both forms need: out [...batch, Lq, Dv] = softmax(A·B) V. */
-function attentionDims(plan: KernelPlan) {
+function attentionDims(plan: AttentionPlan) {
   const { root } = plan;
-  const att = plan.attention!;
+  const att = plan.attention;
   const [a, b] = att.scores.inputs as [Node, Node];
   const v = att.values;
   const r = root.shape.length;
@@ -43,7 +43,7 @@ function attentionDims(plan: KernelPlan) {
   return { root, att, a, b, v, lq, dv: root.shape[r - 1]!, d: a.shape[r - 1]!, lk: v.shape[r - 2]!, batchShape, rows: sizeOf(batchShape) * lq };
 }
 
-function rowAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
+function rowAttention(plan: AttentionPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
   const { root, att, a, b, v, lq, dv, d, lk, batchShape, rows } = attentionDims(plan);
   const T = ROW_THREADS;
 
@@ -66,7 +66,7 @@ function rowAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: strin
   w.line(`s = fma(qrow[kd], ${w.value(b, [...batch, "kd", "j"])}, s);`);
   w.close();
   w.provide(att.scores, (index) => {
-    if (index.some((x, k) => x !== [...batch, qi, "j"][k])) throw new FusionConflict(att.scores);
+    if (index.some((x, k) => x !== [...batch, qi, "j"][k])) throw notComputable(att.scores);
     return "s";
   });
   w.line(`let t = ${w.value(att.logits, [...batch, qi, "j"])};`);
@@ -119,7 +119,7 @@ function rowAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: strin
   };
 }
 
-function onlineAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
+function onlineAttention(plan: AttentionPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
   const { root, att, a, b, v, lq, dv, d, lk, batchShape, rows } = attentionDims(plan);
   const w = new KernelWriter(realized, root, plan.inPlace);
   w.open("");
@@ -137,7 +137,7 @@ function onlineAttention(plan: KernelPlan, realized: ReadonlySet<Node>, name: st
   w.line(`s = fma(${w.value(a, [...batch, qi, "kd"])}, ${w.value(b, [...batch, "kd", "j"])}, s);`);
   w.close();
   w.provide(att.scores, (index) => {
-    if (index.some((x, k) => x !== [...batch, qi, "j"][k])) throw new FusionConflict(att.scores);
+    if (index.some((x, k) => x !== [...batch, qi, "j"][k])) throw notComputable(att.scores);
     return "s";
   });
   w.line(`let t = ${w.value(att.logits, [...batch, qi, "j"])};`);

@@ -3,7 +3,8 @@
  * respect the 65535-workgroups-per-dimension limit, and index unravelling into named lets.
  */
 import type { Node } from "../../../dsl/node.js";
-import type { KernelPlan } from "../../schedule.js";
+import type { ConvPlan, DotPlan, KernelPlan } from "../../plan.js";
+import { unravelNames } from "../../reads.js";
 import type { KernelWriter } from "../expr.js";
 import { unravelIndex } from "../../../dsl/lowering/indexing.js";
 import { opDef } from "../../../dsl/ops/registry.js";
@@ -33,11 +34,9 @@ export function spread(groups: number): [number, number, number] {
 
 /** `let name_d = …` for each dim of a linear position (`unravelIndex`); returns the names ("0i" where the index is 0). */
 export function unravelInto(w: KernelWriter, linear: string, shape: readonly number[], prefix: string): string[] {
-  return unravelIndex(linear, shape).map((index, d) => {
-    if (index === "0i") return index;
-    w.line(`let ${prefix}${d} = ${index};`);
-    return `${prefix}${d}`;
-  });
+  const names = unravelNames(linear, shape, prefix);
+  unravelIndex(linear, shape).forEach((index, d) => names[d] !== "0i" && w.line(`let ${names[d]} = ${index};`));
+  return names;
 }
 
 export function header(plan: KernelPlan, fused: readonly Node[], name: string): string {
@@ -61,9 +60,9 @@ export function assemble(w: KernelWriter, plan: KernelPlan, name: string, attrib
  * reshapes, which keep the row-major order): every chain node is evaluated at the same linear
  * position as the accumulator; other operands are read at that position in their own shape.
  */
-export function writeEpilogue(w: KernelWriter, plan: KernelPlan, acc: string, position: string): void {
-  const contraction = plan.contraction!;
-  const chain = new Set(plan.epilogue ?? []);
+export function writeEpilogue(w: KernelWriter, plan: DotPlan | ConvPlan, acc: string, position: string): void {
+  const contraction = plan.contraction;
+  const chain = new Set(plan.epilogue);
   const memo = new Map<Node, string>();
   const valueAt = (node: Node): string => {
     if (node === contraction) return acc;

@@ -5,15 +5,15 @@
  */
 import type { Node } from "../../../dsl/node.js";
 import { sizeOf } from "../../../dsl/host/view.js";
-import type { KernelPlan } from "../../schedule.js";
+import type { ConvPlan } from "../../plan.js";
 import { KernelWriter } from "../expr.js";
 import { assemble, spread, unravelInto, writeEpilogue, type GeneratedKernel } from "./common.js";
 
 const WORKGROUP = 64;
 
-export function convKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
+export function convKernel(plan: ConvPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
   const { root } = plan;
-  const c = plan.contraction! as Node<"conv">;
+  const c = plan.contraction;
   const [x, wt] = c.inputs as [Node, Node];
   const { stride, padding, dilation, groups } = c.params;
   const rank = x.shape.length;

@@ -2,7 +2,8 @@
  * @file Batched matmul with its epilogue: each thread accumulates a TM×TN block of the output
  * in registers, reading A and B through their (fused, view-folded) expressions, so transposes
  * and broadcast batch dims cost no copies. No workgroup memory by default: on a CPU-backed
- * adapter (lavapipe) it only adds barriers (DESIGN.md §4); tile sizes are parameters.
+ * adapter (lavapipe) workgroup memory is ordinary memory behind barriers, so it only adds
+ * barriers; tile sizes are parameters.
  *
  * Templates (`DotTiling.variant`): "loop" (arrays in loops; also the one with a normalisation
  * prologue), and the unrolled "registers", "subgroup" and "workgroup" of `tiledDotKernel`.
@@ -15,7 +16,7 @@
  */
 import type { Node } from "../../../dsl/node.js";
 import { sizeOf } from "../../../dsl/host/view.js";
-import type { KernelPlan } from "../../schedule.js";
+import type { DotPlan } from "../../plan.js";
 import { KernelWriter } from "../expr.js";
 import { linearIndex } from "../../../dsl/lowering/indexing.js";
 import { assemble, MAX_GROUPS, unravelInto, writeEpilogue, type GeneratedKernel } from "./common.js";
@@ -66,9 +67,9 @@ function dotDims(c: Node, name: string) {
   return { a, b, r, m: c.shape[r - 2]!, n: c.shape[r - 1]!, k: a.shape[r - 1]!, batchShape, batch };
 }
 
-export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, tiling: DotTiling = DEFAULT_DOT_TILING): GeneratedKernel {
+export function dotKernel(plan: DotPlan, realized: ReadonlySet<Node>, name: string, tiling: DotTiling = DEFAULT_DOT_TILING): GeneratedKernel {
   const { root } = plan;
-  const c = plan.contraction!;
+  const c = plan.contraction;
   const { a, b, m, n, k, batchShape, batch } = dotDims(c, name);
   if (plan.reductions.length === 0 && (tiling.variant ?? "registers") !== "loop") return tiledDotKernel(plan, realized, name, tiling);
   // With a prologue: the subgroup template takes one row per lane (as many threads as rows,
@@ -92,7 +93,7 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
   w.line(`let bz = i32(gid.z);`);
   const batchIdx = unravelInto(w, "bz", batchShape, "z");
   const extra: string[] = [];
-  if (phases.length > 0) writePrologue(w, plan, { m, k, rows: tm * wy, threads: wx * wy }, extra);
+  if (plan.prologueBase) writePrologue(w, plan.reductions, plan.prologueBase, { m, k, rows: tm * wy, threads: wx * wy }, extra);
   const t = w.type(c);
   w.line(`var acc: array<array<${t}, ${tn}>, ${tm}>;`);
   w.line(`var av: array<${t}, ${tm}>;`);
@@ -150,19 +151,19 @@ export function dotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
  */
 function writePrologue(
   w: KernelWriter,
-  plan: KernelPlan,
+  reductions: readonly Node[],
+  base: Node,
   dims: { readonly m: number; readonly k: number; readonly rows: number; readonly threads: number },
   extra: string[],
 ): void {
   const { m, k, rows, threads } = dims;
-  const base = plan.prologueBase!;
   const parts = Math.max(1, Math.floor(threads / rows));
   extra.push(`var<workgroup> scratch: array<f32, ${threads}>;`);
   w.line(`let mwg = i32(wid.y) * ${rows}i;`);
   w.line(`let prow = i32(lid) % ${rows}i;`);
   w.line(`let part = i32(lid) / ${rows}i;`);
   w.line(`let pm = min(mwg + prow, ${m - 1}i);`);
-  plan.reductions.forEach((r, p) => {
+  reductions.forEach((r, p) => {
     const lower = opDef(r.op).lower as ReduceLowering;
     extra.push(`var<workgroup> pro${p}: array<f32, ${rows}>;`);
     w.line(`var pacc${p} = ${lower.identity(r.dtype)};`);
@@ -203,7 +204,7 @@ export type DotVariant = "loop" | "registers" | "subgroup" | "workgroup";
  * - subgroup: A's tm rows are loaded once per subgroup, lane l taking rows l, l+L, …
  *   (L = `lanes`), and handed to every lane with subgroupBroadcast; B is per lane as before.
  *   On lavapipe every per-lane load is a scalar load with a bounds check per lane, so this
- *   divides A's loads by the lane count (DESIGN.md §4); needs wy = 1 and subgroups ≥ L lanes.
+ *   divides A's loads by the lane count; needs wy = 1 and subgroups ≥ L lanes.
  * - workgroup: the workgroup stages a (tm·wy)×bk tile of A and a bk×(tn·wx) tile of B in
  *   workgroup memory (each element evaluated through its expression, zero past K), then
  *   every thread runs bk steps out of it: the classic GPU layout, for adapters with real
@@ -225,8 +226,8 @@ function narrowed(tiling: DotTiling, n: number): DotTiling {
   return wx === tiling.wx ? tiling : { ...tiling, wx };
 }
 
-function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, requested: DotTiling): GeneratedKernel {
-  const c = plan.contraction!;
+function tiledDotKernel(plan: DotPlan, realized: ReadonlySet<Node>, name: string, requested: DotTiling): GeneratedKernel {
+  const c = plan.contraction;
   const { a, b, m, n, k, batchShape, batch } = dotDims(c, name);
   const tiling = plan.reductions.length > 0 ? requested : narrowed(requested, n);
   const { tm, tn, wx, wy } = tiling;
@@ -256,7 +257,7 @@ function tiledDotKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: str
   const batchIdx = unravelInto(w, "bz", batchShape, "z");
   // The per-row reductions of a normalised left operand (see writePrologue): row l of the
   // workgroup's tm rows is thread l's, and lane l loads that row, so `arow` is the lane's.
-  if (prologue) writePrologue(w, plan, { m, k, rows: tm, threads: wx }, extra);
+  if (plan.prologueBase) writePrologue(w, plan.reductions, plan.prologueBase, { m, k, rows: tm, threads: wx }, extra);
   // Rows and columns this thread owns, clamped for loading.
   const rowOf = (i: number) => (wy === 1 ? `mblk + ${i}i` : `mblk + ly + ${wy * i}i`);
   const colOf = (j: number) => `nblk + lx + ${wx * j}i`;

@@ -1,13 +1,13 @@
 /** @file One thread per output element: the whole fused expression is evaluated in place. */
 import { sizeOf } from "../../../dsl/host/view.js";
-import type { KernelPlan } from "../../schedule.js";
+import type { ElementwisePlan } from "../../plan.js";
 import { KernelWriter } from "../expr.js";
 import { assemble, spread, unravelInto, type GeneratedKernel } from "./common.js";
 import type { Node } from "../../../dsl/node.js";
 
 const WORKGROUP = 64;
 
-export function elementwiseKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
+export function elementwiseKernel(plan: ElementwisePlan, realized: ReadonlySet<Node>, name: string): GeneratedKernel {
   const { root } = plan;
   const n = sizeOf(root.shape);
   const w = new KernelWriter(realized, root, plan.inPlace);

@@ -9,12 +9,12 @@ import type { Node } from "../../../dsl/node.js";
 import { opDef } from "../../../dsl/ops/registry.js";
 import { sizeOf } from "../../../dsl/host/view.js";
 import type { ReduceLowering } from "../../../dsl/lowering/lowering.js";
-import type { KernelPlan } from "../../schedule.js";
-import { FusionConflict, KernelWriter } from "../expr.js";
+import type { RowPlan } from "../../plan.js";
+import { KernelWriter, notComputable } from "../expr.js";
 import { linearIndex } from "../../../dsl/lowering/indexing.js";
 import { assemble, spread, unravelInto, type GeneratedKernel } from "./common.js";
 
-export function rowKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, maxThreads = 64): GeneratedKernel {
+export function rowKernel(plan: RowPlan, realized: ReadonlySet<Node>, name: string, maxThreads = 64): GeneratedKernel {
   const { root, reductions, axes } = plan;
   const space = reductions[0]!.inputs[0]!.shape;
   const outerDims = space.map((_, d) => d).filter((d) => !axes.includes(d));
@@ -54,10 +54,9 @@ export function rowKernel(plan: KernelPlan, realized: ReadonlySet<Node>, name: s
     const result = `red${k}`;
     w.line(`let ${result} = ${scratch}[0];`);
     w.line(`workgroupBarrier();`);
-    // Later reads of r must be of this row: the kept axes must index exactly this row.
+    // Later reads of r are of this row (the schedule's "computable" rule sees to it).
     w.provide(r, (index) => {
-      const sameRow = outerDims.every((d, i) => index[d] === outerNames[i]);
-      if (!sameRow) throw new FusionConflict(r);
+      if (!outerDims.every((d, i) => index[d] === outerNames[i])) throw notComputable(r);
       return result;
     });
   });
