@@ -49,7 +49,9 @@ export { gpuJit, compileProgram, webgpuBackend, createWebGpuBackend, type WebGpu
 export { WebGpuProgram, DeviceValue, setPipelineCacheLimit, pipelineCacheSize, type KernelTiming } from "./runtime/webgpu/program.js";
 export { WgslCompileError, GpuValidationError, GpuOutOfMemoryError, GpuDeviceLostError, UnsupportedOnAdapterError } from "./runtime/webgpu/errors.js";
 export { isSoftwareAdapter, guaranteedSubgroupSize, type AdapterFacts } from "./runtime/webgpu/adapter.js";
-export { dotTilingFor, dotTilingProblem, dotCandidatesFor } from "./runtime/webgpu/dot-tiling.js";
+export { dotTilingFor, dotTilingProblem, dotCandidatesFor, shapeClass, SHAPE_CLASSES, type ShapeClass } from "./runtime/webgpu/dot-tiling.js";
+export { tuneDotClasses, type TuneOptions, type TuneProgress, type TuneResult } from "./runtime/webgpu/tuning.js";
+export { cachedDotTilings, tuningKey } from "./runtime/webgpu/tuning-cache.js";
 export { type DotTiling } from "./compiler/wgsl/kernels/dot.js";
 export { compileGraph, type CompiledGraph, type CompileOptions } from "./compiler/compile.js";
 export type * from "./dsl/types/index.js";

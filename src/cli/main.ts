@@ -4,6 +4,7 @@
  *   wgtensor train [--task synthetic-motion] [options]   (npm start)
  *   wgtensor memory [--preset P] [--batch N] [--checkpoint-blocks]   GPU memory of a training step
  *   wgtensor info                               the WebGPU adapter, its features and limits
+ *   wgtensor tune [--budget S] [--classes …]     tune the matmul tilings, remember them
  *   wgtensor profile WORKLOAD [--repeats N]     per-kernel GPU time, GFLOP/s and GB/s
  *   wgtensor compile WORKLOAD --emit-wgsl DIR   write the generated kernels
  *   wgtensor ops                                the primitives and their fusion roles
@@ -25,7 +26,10 @@ import { classifyCommand } from "./classify.js";
 import { parseTrain, trainCommand, TRAIN_USAGE } from "./train.js";
 import { chooseBackend } from "./args.js";
 import { memoryCommand } from "./memory.js";
-import { backendOption, flag, int, parse, required, UsageError, wantsHelp } from "./options.js";
+import { tuneCommand } from "./tune.js";
+import { profileHtml } from "./profile-html.js";
+import { measurePeaks } from "../runtime/webgpu/peaks.js";
+import { backendOption, flag, int, parse, required, str, UsageError, wantsHelp } from "./options.js";
 
 const FORWARD_USAGE = `usage: wgtensor uniformerv2 forward --config CONFIG --weights W --input INPUT --out OUT [options]
   --config CONFIG.json   a fixture's config.json (its constructor_args are the official
@@ -50,7 +54,12 @@ commands:
   memory [--preset b16-k400|tiny] [--batch N] [--mode all|frozen-backbone] [--checkpoint-blocks]
                                  GPU memory of one training step, from the compiled program
   info                           print the WebGPU adapter, its features and limits
-  profile WORKLOAD [--repeats N] per-kernel GPU time (timestamp queries), GFLOP/s and GB/s
+  tune [--budget S] [--classes square,long-k,batched] [--show] [--clear]
+                                 measure the matmul tilings on this adapter per shape class and
+                                 remember the fastest (the tuning cache; see tune --help)
+  profile WORKLOAD [--repeats N] [--html FILE]
+                                 per-kernel GPU time (timestamp queries), GFLOP/s and GB/s;
+                                 --html: timeline and roofline report
   compile WORKLOAD --emit-wgsl DIR
                                  write the generated WGSL kernels (with a header naming the
                                  graph nodes each one fuses) to DIR
@@ -86,12 +95,14 @@ const INFO = { name: "info", usage: "usage: wgtensor info\n  print the WebGPU ad
 const OPS = { name: "ops", usage: "usage: wgtensor ops\n  list the primitives with their fusion roles and arities", options: {} };
 const PROFILE = {
   name: "profile",
-  usage: `usage: wgtensor profile [WORKLOAD] [--repeats N]
+  usage: `usage: wgtensor profile [WORKLOAD] [--repeats N] [--html FILE]
   per-kernel GPU time (timestamp queries), GFLOP/s and GB/s of a workload (default matmul)
   --repeats N    runs per kernel, the median is shown (default 5)
+  --html FILE    also write a self-contained HTML report: kernel timeline and a roofline
+                 against the measured FMA peak and copy bandwidth
 workloads:
 ${WORKLOAD_LIST}`,
-  options: { repeats: int(1) },
+  options: { repeats: int(1), html: str() },
   positionals: 1,
 };
 const COMPILE = {
@@ -210,6 +221,11 @@ export async function main(argv: readonly string[], log: (line: string) => void 
         log(`${t.name.padEnd(22)} ${t.kind.padEnd(11)} ${t.milliseconds.toFixed(3).padStart(9)} ${gflops.padStart(9)} ${(t.bytes / t.milliseconds / 1e6).toFixed(2).padStart(8)}`);
       }
       log(`total ${total.toFixed(3)} ms (median of ${repeats} runs per kernel; GB/s counts each buffer a kernel binds once)`);
+      if (o.html !== undefined) {
+        const peaks = await measurePeaks(ctx);
+        writeFileSync(o.html, profileHtml({ title: w.name, describe: w.describe, device: ctx.info.description || ctx.info.vendor, repeats, timings, peaks }));
+        log(`wrote ${o.html} (roofs: FMA peak ${peaks.fma.gflops.toFixed(2)} GFLOP/s, copy ${peaks.copy.gbPerSecond.toFixed(2)} GB/s)`);
+      }
       compiled.dispose();
       return 0;
     }
@@ -239,6 +255,8 @@ export async function main(argv: readonly string[], log: (line: string) => void 
     }
     case "classify":
       return classifyCommand(args, log, (l) => tryGpu(l));
+    case "tune":
+      return tuneCommand(args, log, (l) => tryGpu(l));
     case "ops": {
       if (wantsHelp(args)) return help(OPS.usage);
       parse(OPS, args);

@@ -14,7 +14,7 @@ import { CONV_AS_MATMUL } from "./passes/lower-conv.js";
 import { CPU_ADAPTER_RULES, FUSION_RULES, schedule, type FusionRule, type KernelPlan, type Schedule } from "./schedule.js";
 import type { GeneratedKernel } from "./wgsl/kernels/common.js";
 import { convKernel } from "./wgsl/kernels/conv.js";
-import { dotKernel, type DotTiling } from "./wgsl/kernels/dot.js";
+import { dotKernel, dotShapeOf, type DotShape, type DotTiling } from "./wgsl/kernels/dot.js";
 import { elementwiseKernel } from "./wgsl/kernels/elementwise.js";
 import { rowKernel } from "./wgsl/kernels/row.js";
 import { attentionKernel } from "./wgsl/kernels/attention.js";
@@ -28,6 +28,11 @@ export interface CompileOptions {
   /** The adapter's maxComputeWorkgroupStorageSize (attention keeps a row of scores there). */
   readonly maxWorkgroupBytes?: number;
   readonly dotTiling?: DotTiling;
+  /**
+   * A tiling for each matmul kernel by its sizes (the adapter-tuned choice of its shape class,
+   * `runtime/webgpu/tuning.ts`); undefined, or no chooser: `dotTiling`.
+   */
+  readonly chooseDotTiling?: (shape: DotShape) => DotTiling | undefined;
   readonly rowThreads?: number;
   readonly onRewrite?: RewriteOptions["onFire"];
   /** Patchify and pointwise convolutions as matmuls (default true). */
@@ -116,7 +121,7 @@ function generate(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, o
     case "row":
       return rowKernel(plan, realized, name, options.rowThreads);
     case "dot":
-      return dotKernel(plan, realized, name, options.dotTiling);
+      return dotKernel(plan, realized, name, options.chooseDotTiling?.(dotShapeOf(plan)) ?? options.dotTiling);
     case "conv":
       return convKernel(plan, realized, name);
     case "attention":

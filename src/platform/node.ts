@@ -1,11 +1,12 @@
 /** @file The Node implementation of `Platform` (see `types.ts`): `node:fs`, `process`, the `webgpu` package. */
 import { randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
+import { closeSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FileHandle, NodeWebGpu, Platform } from "./types.js";
+import { MAX_TUNING_ENTRIES, memoryTuningCache, type FileHandle, type NodeWebGpu, type Platform, type TuningCache } from "./types.js";
 
-export type { FileHandle, NodeWebGpu, Platform } from "./types.js";
+export type { FileHandle, NodeWebGpu, Platform, TuningCache } from "./types.js";
 export { PlatformError } from "./types.js";
 
 function openFile(path: string): FileHandle {
@@ -107,6 +108,113 @@ function atomicWrite(path: string, chunks: readonly Uint8Array[]): void {
   }
 }
 
+// ---------------------------------------------------------------- the tuning cache file
+
+/** The cache file's name inside the cache folder, and the `format` field that says it is one. */
+export const TUNING_FILE = "tuning.json";
+const TUNING_FORMAT = "wgtensor-tuning-cache";
+/** A file bigger than this is not ours (16 entries of a few KiB each): ignored, then replaced. */
+const MAX_TUNING_FILE_BYTES = 1 << 20;
+
+/**
+ * The folder of wgtensor's cache: `WGTENSOR_CACHE_DIR` (`off`, `none`, `0` or `false`: no
+ * cache), else none under vitest (tests never read or write the user's cache; a test that wants
+ * one sets `WGTENSOR_CACHE_DIR`), else `$XDG_CACHE_HOME/wgtensor`, `%LOCALAPPDATA%\wgtensor`
+ * on Windows, `~/Library/Caches/wgtensor` on macOS, `~/.cache/wgtensor`.
+ */
+export function cacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  const forced = env.WGTENSOR_CACHE_DIR;
+  if (forced !== undefined && forced !== "") return /^(off|none|0|false)$/i.test(forced) ? undefined : forced;
+  if (env.VITEST) return undefined;
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && isAbsolute(xdg)) return join(xdg, "wgtensor");
+  if (process.platform === "win32" && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, "wgtensor");
+  if (process.platform === "darwin") return join(homedir(), "Library", "Caches", "wgtensor");
+  return join(homedir(), ".cache", "wgtensor");
+}
+
+interface TuningEntry {
+  readonly key: string;
+  readonly value: unknown;
+  /** Date.now() when written: the oldest entries go first past `MAX_TUNING_ENTRIES`. */
+  readonly written: number;
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`wgtensor: ${message}`);
+}
+
+/** The file's entries; a missing file is empty, an unreadable, corrupt or foreign one is empty with a warning. */
+function readTuningFile(path: string): TuningEntry[] {
+  let text: string;
+  try {
+    if (statSync(path).size > MAX_TUNING_FILE_BYTES) {
+      warnOnce(`${path}: larger than ${MAX_TUNING_FILE_BYTES} bytes, not a tuning cache; ignored (wgtensor tune rewrites it)`);
+      return [];
+    }
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") warnOnce(`${path}: cannot read the tuning cache (${(e as Error).message}); tuning choices are not remembered`);
+    return [];
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    warnOnce(`${path}: not JSON, ignored (the table's tilings are used; wgtensor tune rewrites it)`);
+    return [];
+  }
+  const file = parsed as { format?: unknown; entries?: unknown };
+  if (typeof parsed !== "object" || parsed === null || file.format !== TUNING_FORMAT || !Array.isArray(file.entries)) {
+    warnOnce(`${path}: not a wgtensor tuning cache (no "format": "${TUNING_FORMAT}"), ignored`);
+    return [];
+  }
+  return file.entries.filter(
+    (e): e is TuningEntry => typeof e === "object" && e !== null && typeof (e as TuningEntry).key === "string" && typeof (e as TuningEntry).written === "number",
+  );
+}
+
+function writeTuningFile(path: string, entries: readonly TuningEntry[]): void {
+  const kept = [...entries].sort((a, b) => a.written - b.written).slice(-MAX_TUNING_ENTRIES);
+  const text = `${JSON.stringify({ format: TUNING_FORMAT, entries: kept }, null, 1)}\n`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    atomicWrite(path, [new TextEncoder().encode(text)]);
+  } catch (e) {
+    warnOnce(`${path}: cannot write the tuning cache (${(e as Error).message}); the choices hold for this process only`);
+  }
+}
+
+/** Memory-only caches when the file cache is off, one a reason, so a process still remembers. */
+const memoryCaches = new Map<string, TuningCache>();
+
+/** The tuning cache of `cacheDir()`'s `tuning.json` (see `Platform.tuningCache`). */
+export function fileTuningCache(dir: string | undefined = cacheDir()): TuningCache {
+  if (dir === undefined) {
+    const location = "memory (file cache off: WGTENSOR_CACHE_DIR=off, or under vitest)";
+    let cache = memoryCaches.get(location);
+    if (!cache) memoryCaches.set(location, (cache = memoryTuningCache(location)));
+    return cache;
+  }
+  const path = join(dir, TUNING_FILE);
+  return {
+    location: path,
+    persistent: true,
+    get: async (key) => readTuningFile(path).find((e) => e.key === key)?.value,
+    async put(key, value) {
+      const others = readTuningFile(path).filter((e) => e.key !== key);
+      writeTuningFile(path, [...others, { key, value, written: Date.now() }]);
+    },
+    entries: async () => readTuningFile(path).map((e) => [e.key, e.value] as const),
+    async clear() {
+      rmSync(path, { force: true });
+    },
+  };
+}
+
 export const platform: Platform = {
   name: "node",
   env: (name) => process.env[name],
@@ -120,6 +228,7 @@ export const platform: Platform = {
   openFile,
   readTextFile: (path) => readFileSync(path, "utf8"),
   atomicWrite,
+  tuningCache: () => fileTuningCache(),
   async loadWebGpu() {
     try {
       const mod = (await import("webgpu")) as NodeWebGpu;

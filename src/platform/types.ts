@@ -39,6 +39,53 @@ export interface Platform {
   atomicWrite(path: string, chunks: readonly Uint8Array[]): void;
   /** Dawn for Node (the `webgpu` package), or undefined where it is not available. */
   loadWebGpu(): Promise<NodeWebGpu | undefined>;
+  /**
+   * Where measured kernel choices are remembered (`runtime/webgpu/tuning.ts`): a JSON file in
+   * Node (`$WGTENSOR_CACHE_DIR`, else `$XDG_CACHE_HOME/wgtensor` or `~/.cache/wgtensor`; off under
+   * vitest unless `WGTENSOR_CACHE_DIR` is set, and with `WGTENSOR_CACHE_DIR=off`), IndexedDB in a
+   * browser, memory where neither is available. Read when called: a changed env var is seen.
+   */
+  tuningCache(): TuningCache;
+}
+
+/**
+ * A small persistent map from a key (an adapter's identity) to a JSON value (what was measured
+ * on it). The platform knows nothing of what is stored: the runtime validates every value it
+ * reads. Never throws for a missing, corrupt or foreign store (it is read as empty, with one
+ * warning); a store that cannot be written warns and keeps the value for this process only.
+ * Bounded: at most `MAX_TUNING_ENTRIES` keys, the least recently written dropped first.
+ */
+export interface TuningCache {
+  /** Where it lives, for messages: a file path, "IndexedDB wgtensor/tuning", "memory". */
+  readonly location: string;
+  /** Whether values outlive the process. */
+  readonly persistent: boolean;
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+  /** Every key and value (for `wgtensor tune --show`). */
+  entries(): Promise<ReadonlyArray<readonly [string, unknown]>>;
+  /** Forget everything. */
+  clear(): Promise<void>;
+}
+
+/** How many adapters' entries a tuning cache keeps (a machine has a few; a file stays small). */
+export const MAX_TUNING_ENTRIES = 16;
+
+/** A tuning cache in memory only (a browser without IndexedDB, caching switched off). */
+export function memoryTuningCache(location = "memory"): TuningCache {
+  const map = new Map<string, unknown>();
+  return {
+    location,
+    persistent: false,
+    get: async (key) => map.get(key),
+    async put(key, value) {
+      map.delete(key);
+      map.set(key, value);
+      while (map.size > MAX_TUNING_ENTRIES) map.delete(map.keys().next().value as string);
+    },
+    entries: async () => [...map],
+    clear: async () => map.clear(),
+  };
 }
 
 /** A capability this platform does not have (files in a browser). */

@@ -1,7 +1,9 @@
 /**
  * @file Which matmul tiling each adapter gets: the measured table (lavapipe, SwiftShader, GPUs
- * with workgroup memory), and why a tiling cannot run on a device. The templates themselves are
- * in src/compiler/wgsl/kernels/dot.ts; what a tiling means is `DotTiling` there.
+ * with workgroup memory), and why a tiling cannot run on a device; the shape classes that
+ * `wgtensor tune` measures separately (`tuning.ts`; a tuned choice, cached per adapter, takes
+ * the table's place in `compileProgram`). The templates themselves are in
+ * src/compiler/wgsl/kernels/dot.ts; what a tiling means is `DotTiling` there.
  */
 import { DEFAULT_DOT_TILING, type DotTiling } from "../../compiler/wgsl/kernels/dot.js";
 import { guaranteedSubgroupSize, isSoftwareGpu } from "./adapter.js";
@@ -84,3 +86,43 @@ export function dotCandidatesFor(d: DotDevice): DotTiling[] {
   return DOT_CANDIDATES.filter((t) => dotTilingFits(d, t) && !(software && t.variant === "workgroup"));
 }
 
+
+/**
+ * The shape classes tuned separately (`wgtensor tune`): the best tiling differs between a
+ * square-ish matmul, a long reduction into a narrow output (a ViT MLP's fc2:
+ * 1576×3072 · 3072×768, and weight gradients), and many small matmuls in a batch (attention:
+ * 24 × 197×64 · 64×197).
+ */
+export const SHAPE_CLASSES = ["square", "long-k", "batched"] as const;
+export type ShapeClass = (typeof SHAPE_CLASSES)[number];
+
+/** The class of [batch] × (m×k · k×n): batched when batch > 1, long-k when k ≥ 2n and k ≥ 1024, else square. */
+export function shapeClass(m: number, n: number, k: number, batch = 1): ShapeClass {
+  if (batch > 1) return "batched";
+  if (k >= 2 * n && k >= 1024) return "long-k";
+  return "square";
+}
+
+/** One matmul of a class: [batch] × (m×k · k×n). */
+export interface DotProblemShape {
+  readonly batch: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+}
+
+/**
+ * The matmul each class is measured on; `shrink` divides the sizes (quick runs and tests; a
+ * shrunk shape may fall into another class by `shapeClass`, it is still measured for this one).
+ */
+export function representativeShape(cls: ShapeClass, shrink = 1): DotProblemShape {
+  const s = (x: number) => Math.max(8, Math.round(x / shrink));
+  switch (cls) {
+    case "square":
+      return { batch: 1, m: s(512), n: s(512), k: s(512) };
+    case "long-k":
+      return { batch: 1, m: s(512), n: s(256), k: s(2048) };
+    case "batched":
+      return { batch: Math.max(2, Math.round(24 / shrink)), m: s(197), n: s(197), k: s(64) };
+  }
+}

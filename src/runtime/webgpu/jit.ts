@@ -4,15 +4,24 @@
  * signature, replay the compiled program, results as tensors).
  */
 import { compileGraph, type CompileOptions } from "../../compiler/compile.js";
+import type { DotShape } from "../../compiler/wgsl/kernels/dot.js";
 import type { Backend, TracedGraph } from "../../dsl/backend.js";
 import { backendJit, type BackendJitted, type NamedDimOptions } from "../../dsl/transforms.js";
 import { gpu, type GpuContext } from "./device.js";
 import { WebGpuProgram } from "./program.js";
-import { dotTilingFor, dotTilingProblem } from "./dot-tiling.js";
+import type { TuningCache } from "#platform";
+import { dotTilingFor, dotTilingProblem, shapeClass } from "./dot-tiling.js";
 import { UnsupportedOnAdapterError } from "./errors.js";
+import { cachedDotTilings } from "./tuning-cache.js";
 
 export interface GpuCompileOptions extends Omit<CompileOptions, "maxStorageBuffers"> {
   readonly context?: GpuContext;
+  /**
+   * Where adapter-tuned matmul tilings come from (`wgtensor tune`): default the platform's
+   * tuning cache (`platform.tuningCache()`), false for the table only. Not read when
+   * `dotTiling` or `chooseDotTiling` is given.
+   */
+  readonly tuningCache?: TuningCache | false;
 }
 
 export async function compileProgram(program: TracedGraph, options: GpuCompileOptions = {}): Promise<WebGpuProgram> {
@@ -22,6 +31,11 @@ export async function compileProgram(program: TracedGraph, options: GpuCompileOp
     const problem = dotTilingProblem(ctx, options.dotTiling);
     if (problem) throw new UnsupportedOnAdapterError(`dotTiling ${JSON.stringify(options.dotTiling)} does not fit this adapter (${ctx.info.vendor || "?"} ${ctx.info.architecture || ""}): ${problem}`);
   }
+  // Each matmul takes the tiling tuned for its shape class on this adapter, where there is one
+  // (re-checked against the live device by `cachedDotTilings`), else the table's.
+  const { tuningCache, ...compileOptions } = options;
+  const tuned = options.dotTiling || options.chooseDotTiling || tuningCache === false ? undefined : await cachedDotTilings(ctx, tuningCache);
+  const chooseDotTiling = tuned && Object.keys(tuned).length > 0 ? ({ m, n, k, batch }: DotShape) => tuned[shapeClass(m, n, k, batch)] : undefined;
   const graph = compileGraph(program.outputs, {
     // On CPU adapters fewer dispatches is not faster: the matmul template beats the fused
     // attention kernel ~5× (scores, then softmax as the next matmul's prologue), and a
@@ -33,7 +47,8 @@ export async function compileProgram(program: TracedGraph, options: GpuCompileOp
     rowThreads: ctx.info.software ? 8 : 64,
     // The matmul tiling measured best for this kind of adapter (see bench/ and dot.ts).
     dotTiling: dotTilingFor(ctx),
-    ...options,
+    ...(chooseDotTiling ? { chooseDotTiling } : {}),
+    ...compileOptions,
     maxStorageBuffers: ctx.info.limits.maxStorageBuffersPerShaderStage ?? 8,
     maxWorkgroupBytes: ctx.info.limits.maxComputeWorkgroupStorageSize ?? 16384,
   });

@@ -1,9 +1,11 @@
 /**
  * @file The matmul autotuner: measure the tilings that fit a device on one matmul and keep the
- * fastest (`BENCH_TUNE=1 npm run bench` prints the measurements).
+ * fastest (`BENCH_TUNE=1 npm run bench` prints the measurements), in memory per device. The
+ * per-shape-class tuner with a persistent cache, `wgtensor tune`, is `tuning.ts`.
  */
 import * as core from "../../dsl/core.js";
-import { fromFlat } from "../../dsl/host/array.js";
+import { fromFlat, type CpuArray } from "../../dsl/host/array.js";
+import type { TracedGraph } from "../../dsl/backend.js";
 import { spec, trace } from "../../dsl/transforms.js";
 import type { DotTiling } from "../../compiler/wgsl/kernels/dot.js";
 import type { GpuContext } from "./device.js";
@@ -44,26 +46,36 @@ async function measure(
   const candidates = (options.candidates ?? dotCandidatesFor(ctx)).filter((t) => dotTilingFits(ctx, t));
   for (const tiling of candidates) {
     try {
-      const prog = await compileProgram(program, { dotTiling: tiling, context: ctx });
-      try {
-        // GPU time where the adapter has timestamp queries, else the whole run (same for all).
-        const once = async () => {
-          if (stamps) return (await prog.profile(args, 1)).reduce((s, t) => s + t.milliseconds, 0);
-          const t0 = performance.now();
-          await prog.run(args);
-          return performance.now() - t0;
-        };
-        await once();
-        let ms = Infinity;
-        for (let r = 0; r < repeats; r++) ms = Math.min(ms, await once());
-        options.onResult?.(tiling, (2 * size ** 3) / ms / 1e6);
-        if (!best || ms < best.ms) best = { tiling, ms };
-      } finally {
-        prog.dispose();
-      }
+      const ms = await timeDot(ctx, program, args, tiling, repeats, stamps);
+      options.onResult?.(tiling, (2 * size ** 3) / ms / 1e6);
+      if (!best || ms < best.ms) best = { tiling, ms };
     } catch {
       // A candidate the device rejects is skipped.
     }
   }
   return best?.tiling ?? dotTilingFor(ctx);
+}
+
+/**
+ * Milliseconds of one run of `program` compiled with `tiling`: GPU time from timestamp queries
+ * where `stamps`, else the wall time of whole runs (the same for every candidate); one warm-up
+ * run (on lavapipe it includes LLVM's compile), then the best of `repeats`. Rejects when the
+ * device rejects the tiling.
+ */
+export async function timeDot(ctx: GpuContext, program: TracedGraph, args: readonly CpuArray[], tiling: DotTiling, repeats: number, stamps: boolean): Promise<number> {
+  const prog = await compileProgram(program, { dotTiling: tiling, context: ctx });
+  try {
+    const once = async () => {
+      if (stamps) return (await prog.profile(args, 1)).reduce((s, t) => s + t.milliseconds, 0);
+      const t0 = performance.now();
+      await prog.run(args);
+      return performance.now() - t0;
+    };
+    await once();
+    let ms = Infinity;
+    for (let r = 0; r < repeats; r++) ms = Math.min(ms, await once());
+    return ms;
+  } finally {
+    prog.dispose();
+  }
 }

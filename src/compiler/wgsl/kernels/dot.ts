@@ -67,6 +67,20 @@ function dotDims(c: Node, name: string) {
   return { a, b, r, m: c.shape[r - 2]!, n: c.shape[r - 1]!, k: a.shape[r - 1]!, batchShape, batch };
 }
 
+/** The sizes of a matmul kernel: [batch…, m, k] · [batch…, k, n] (a chooser's input: `CompileOptions.chooseDotTiling`). */
+export interface DotShape {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  /** The product of the batch dims (1 for a plain matmul). */
+  readonly batch: number;
+}
+
+export function dotShapeOf(plan: DotPlan): DotShape {
+  const { m, n, k, batch } = dotDims(plan.contraction, "dot");
+  return { m, n, k, batch };
+}
+
 export function dotKernel(plan: DotPlan, realized: ReadonlySet<Node>, name: string, tiling: DotTiling = DEFAULT_DOT_TILING): GeneratedKernel {
   const { root } = plan;
   const c = plan.contraction;
