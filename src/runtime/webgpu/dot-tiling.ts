@@ -12,8 +12,15 @@ import type { GpuContext } from "./device.js";
 /** What `dotTilingFor` needs to know about a device. */
 export type DotDevice = Pick<GpuContext, "device" | "adapter">;
 
-/** lavapipe (llvmpipe's Vulkan; 8 f32 lanes per subgroup with AVX2): measured, see bench/. */
-export const LAVAPIPE_DOT_TILING: DotTiling = { tm: 16, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 };
+/**
+ * lavapipe (llvmpipe's Vulkan; 8 f32 lanes per subgroup with AVX2). Against tm 16 × tn 4, the
+ * previous choice, on this 2-core machine (timestamp queries, rounds interleaved, medians):
+ * 512³ 22.9 vs 20.2 GFLOP/s, 1024³ 21.4 vs 19.4, and on B/16's own matmuls fc2 287 vs 332 ms,
+ * QKV 196 vs 232, fc1 277 vs 292, attention scores 32 vs 39 and A·V 28 vs 32 ms (only a
+ * [8, 768]·[768, 400] head is slower, 0.7 vs 0.5 ms); `wgtensor tune` picked it for every
+ * shape class too.
+ */
+export const LAVAPIPE_DOT_TILING: DotTiling = { tm: 16, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 };
 /** lavapipe without the subgroups feature. */
 export const LAVAPIPE_PLAIN_DOT_TILING: DotTiling = { tm: 8, tn: 8, wx: 8, wy: 1, variant: "registers" };
 /** Adapters with real workgroup memory: a 64×64 block per 16×16 threads, staged 16 deep. */
@@ -68,7 +75,7 @@ export function dotTilingFor(d: DotDevice): DotTiling {
 /** Tilings `tuneDot` tries (those that fit the device; on a CPU adapter not the workgroup-memory ones). */
 export const DOT_CANDIDATES: readonly DotTiling[] = [
   LAVAPIPE_DOT_TILING,
-  { tm: 16, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
+  { tm: 16, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
   { tm: 8, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
   { tm: 24, tn: 4, wx: 8, wy: 1, variant: "subgroup", lanes: 8 },
   SWIFTSHADER_DOT_TILING,
