@@ -29,6 +29,7 @@
  * BENCH_TUNE=1 (measure dot tilings with tuneDot first), BENCH_TILING='{"tm":…}' (force one).
  */
 import { randomData } from "./random-data.js";
+import { vec4CopyKernel } from "../src/runtime/webgpu/peaks.js";
 import { backend, describeAdapter } from "./peers.js";
 import { fromFlat, materialize, type CpuArray } from "../src/dsl/host/array.js";
 import * as core from "../src/dsl/core.js";
@@ -712,18 +713,8 @@ function uniformerCase(): Case {
 /** A plain vec4 copy kernel on wgtensor's device: GPU time from timestamp queries. */
 async function copyKernel(floats: number, repeats: number): Promise<{ kernelMs: number; e2eMs: number; bytes: number }> {
   const { device } = ctx;
-  const vec4s = Math.ceil(floats / 4);
-  const perGroup = 256;
-  const groups = Math.ceil(vec4s / perGroup);
-  const gx = Math.min(groups, 65535);
-  const gy = Math.ceil(groups / gx);
-  const code = `@group(0) @binding(0) var<storage, read_write> dst: array<vec4f>;
-@group(0) @binding(1) var<storage, read> src: array<vec4f>;
-@compute @workgroup_size(${perGroup})
-fn main(@builtin(global_invocation_id) g: vec3u) {
-  let i = g.x + g.y * ${gx * perGroup}u;
-  if (i < ${vec4s}u) { dst[i] = src[i]; }
-}`;
+  const { code, vec4s, grid } = vec4CopyKernel(floats, 65535);
+  const [gx, gy] = grid;
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const src = device.createBuffer({ size: vec4s * 16, usage });
   const dst = device.createBuffer({ size: vec4s * 16, usage });

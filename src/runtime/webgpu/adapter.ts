@@ -25,9 +25,17 @@ export function isSoftwareAdapter(info: AdapterFacts, isFallbackAdapter = false)
   return SOFTWARE.test([info.vendor, info.architecture, info.description, info.device].join(" "));
 }
 
+/**
+ * Whether the adapter says it is a fallback (software) adapter: in its info (current spec) or as
+ * the older `GPUAdapter.isFallbackAdapter`, which some implementations still have.
+ */
+export function isFallbackGpu(adapter: GPUAdapter): boolean {
+  return adapter.info.isFallbackAdapter === true || (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+}
+
 /** `isSoftwareAdapter` of an adapter's info and its fallback flag (where the implementation has one). */
 export function isSoftwareGpu(adapter: GPUAdapter): boolean {
-  return isSoftwareAdapter(adapter.info, (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true);
+  return isSoftwareAdapter(adapter.info, isFallbackGpu(adapter));
 }
 
 /**

@@ -52,7 +52,7 @@ const median = (xs: readonly number[]): number => {
 };
 
 /** GPU time of one dispatch, median of `repeats` (after one untimed warm-up, which includes the pipeline's compile). */
-async function timeDispatch(ctx: GpuContext, code: string, buffers: readonly GPUBuffer[], workgroups: [number, number], repeats: number): Promise<number> {
+async function timeDispatch(ctx: GpuContext, code: string, buffers: readonly GPUBuffer[], workgroups: readonly [number, number], repeats: number): Promise<number> {
   const { device } = ctx;
   if (!device.features.has("timestamp-query")) throw new Error("peaks: the device has no timestamp-query feature");
   const module = device.createShaderModule({ code });
@@ -121,12 +121,15 @@ export async function measureFmaPeak(ctx: GpuContext, options: PeakOptions = {})
   }
 }
 
-/** The copy bandwidth: a vec4 copy of `copyFloats` floats, (read + written bytes) over the GPU time. */
-export async function measureCopyBandwidth(ctx: GpuContext, options: PeakOptions = {}): Promise<CopyBandwidth> {
-  const vec4s = Math.ceil((options.copyFloats ?? 1576 * 768) / 4);
+/**
+ * A vec4 copy of `floats` floats (dst at binding 0, src at 1), a workgroup of 256 threads, the
+ * groups on a 2-D grid no wider than `maxGroupsPerDim`: the kernel behind the copy roof here and
+ * the bench's copy case.
+ */
+export function vec4CopyKernel(floats: number, maxGroupsPerDim: number): { readonly code: string; readonly vec4s: number; readonly grid: readonly [number, number] } {
+  const vec4s = Math.ceil(floats / 4);
   const groups = Math.ceil(vec4s / WORKGROUP);
-  const gx = Math.min(groups, ctx.device.limits.maxComputeWorkgroupsPerDimension);
-  const gy = Math.ceil(groups / gx);
+  const gx = Math.min(groups, maxGroupsPerDim);
   const code = `@group(0) @binding(0) var<storage, read_write> dst: array<vec4f>;
 @group(0) @binding(1) var<storage, read> src: array<vec4f>;
 @compute @workgroup_size(${WORKGROUP})
@@ -134,6 +137,12 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   let i = g.x + g.y * ${gx * WORKGROUP}u;
   if (i < ${vec4s}u) { dst[i] = src[i]; }
 }`;
+  return { code, vec4s, grid: [gx, Math.ceil(groups / gx)] };
+}
+
+/** The copy bandwidth: a vec4 copy of `copyFloats` floats, (read + written bytes) over the GPU time. */
+export async function measureCopyBandwidth(ctx: GpuContext, options: PeakOptions = {}): Promise<CopyBandwidth> {
+  const { code, vec4s, grid } = vec4CopyKernel(options.copyFloats ?? 1576 * 768, ctx.device.limits.maxComputeWorkgroupsPerDimension);
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const src = ctx.device.createBuffer({ size: vec4s * 16, usage });
   const dst = ctx.device.createBuffer({ size: vec4s * 16, usage });
@@ -141,7 +150,7 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
     const fill = new Float32Array(vec4s * 4);
     for (let i = 0; i < fill.length; i++) fill[i] = (i % 97) * 0.01;
     ctx.device.queue.writeBuffer(src, 0, fill);
-    const milliseconds = await timeDispatch(ctx, code, [dst, src], [gx, gy], options.repeats ?? 5);
+    const milliseconds = await timeDispatch(ctx, code, [dst, src], grid, options.repeats ?? 5);
     const bytes = 2 * vec4s * 16;
     return { gbPerSecond: bytes / milliseconds / 1e6, milliseconds, bytes };
   } finally {

@@ -11,6 +11,7 @@
  */
 import { platform, type TuningCache } from "#platform";
 import type { DotTiling } from "../../compiler/wgsl/kernels/dot.js";
+import { isFallbackGpu } from "./adapter.js";
 import type { GpuContext } from "./device.js";
 import { DOT_CANDIDATES, dotTilingProblem, type DotDevice, SHAPE_CLASSES, type DotProblemShape, type ShapeClass } from "./dot-tiling.js";
 
@@ -27,8 +28,8 @@ export function candidatesVersion(candidates: readonly DotTiling[] = DOT_CANDIDA
 
 const TILING_FIELDS = ["tm", "tn", "wx", "wy", "variant", "lanes", "bk", "unrollK", "order"] as const;
 
-/** A tiling with its fields in one order and absent ones left out (for comparing and hashing). */
-function canonical(t: DotTiling): Record<string, unknown> {
+/** A tiling (or a parsed cache entry) with its fields in one order and absent ones left out (for comparing and hashing). */
+function canonical(t: Partial<Record<(typeof TILING_FIELDS)[number], unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of TILING_FIELDS) if (t[f] !== undefined) out[f] = t[f];
   return out;
@@ -39,7 +40,7 @@ export function knownTiling(value: unknown): DotTiling | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const v = value as Record<string, unknown>;
   if (Object.keys(v).some((k) => !(TILING_FIELDS as readonly string[]).includes(k))) return undefined;
-  const text = JSON.stringify(canonical(v as unknown as DotTiling));
+  const text = JSON.stringify(canonical(v));
   return DOT_CANDIDATES.find((c) => JSON.stringify(canonical(c)) === text);
 }
 
@@ -60,12 +61,12 @@ export interface AdapterIdentity {
 }
 
 const IDENTITY_FEATURES = ["shader-f16", "subgroups"];
-const IDENTITY_LIMITS = ["maxComputeInvocationsPerWorkgroup", "maxComputeWorkgroupSizeX", "maxComputeWorkgroupSizeY", "maxComputeWorkgroupStorageSize", "maxStorageBuffersPerShaderStage"];
+const IDENTITY_LIMITS = ["maxComputeInvocationsPerWorkgroup", "maxComputeWorkgroupSizeX", "maxComputeWorkgroupSizeY", "maxComputeWorkgroupStorageSize", "maxStorageBuffersPerShaderStage"] as const;
 
 export function adapterIdentity(ctx: Pick<GpuContext, "adapter" | "device" | "backend">): AdapterIdentity {
   const info = ctx.adapter.info;
   const limits: Record<string, number> = {};
-  for (const name of IDENTITY_LIMITS) limits[name] = Number((ctx.device.limits as unknown as Record<string, number>)[name]);
+  for (const name of IDENTITY_LIMITS) limits[name] = Number(ctx.device.limits[name]);
   const userAgent = ctx.backend === "browser" ? (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent : undefined;
   return {
     vendor: info.vendor,
@@ -73,7 +74,7 @@ export function adapterIdentity(ctx: Pick<GpuContext, "adapter" | "device" | "ba
     device: info.device,
     description: info.description,
     backend: ctx.backend,
-    fallback: info.isFallbackAdapter === true || (ctx.adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
+    fallback: isFallbackGpu(ctx.adapter),
     subgroupMinSize: info.subgroupMinSize ?? 0,
     subgroupMaxSize: info.subgroupMaxSize ?? 0,
     features: IDENTITY_FEATURES.filter((f) => ctx.device.features.has(f)),
