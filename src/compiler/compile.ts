@@ -11,7 +11,7 @@ import { rewrite, type RewriteOptions } from "./passes/rewrite.js";
 import { SIMPLIFY_RULES } from "./passes/simplify.js";
 import { foldConstants } from "./passes/fold.js";
 import { CONV_AS_MATMUL } from "./passes/lower-conv.js";
-import { CPU_ADAPTER_RULES, FUSION_RULES, schedule, type FusionRule, type KernelPlan, type Schedule } from "./schedule.js";
+import { CPU_ADAPTER_RULES, FUSION_RULES, RULES, schedule, type FusionRule, type KernelPlan, type Schedule } from "./schedule.js";
 import type { GeneratedKernel } from "./wgsl/kernels/common.js";
 import { convKernel } from "./wgsl/kernels/conv.js";
 import { dotKernel, dotShapeOf, type DotShape, type DotTiling } from "./wgsl/kernels/dot.js";
@@ -39,7 +39,8 @@ export interface CompileOptions {
   readonly convAsMatmul?: boolean;
   /**
    * The fusion rules: "all" (`FUSION_RULES`, the default), "cpu-adapter" (`CPU_ADAPTER_RULES`:
-   * no attention or prologue rule, for adapters where fewer dispatches is not faster), or a list.
+   * no attention or prologue rule, for adapters where fewer dispatches is not faster; a
+   * transposed right operand with a long k copied to row-major first), or a list.
    */
   readonly fusion?: keyof typeof RULE_SETS | readonly FusionRule[];
   /**
@@ -110,8 +111,8 @@ function fusionRules(options: CompileOptions): readonly FusionRule[] {
     const off = r.name === "attention" ? options.noAttention : r.name === "prologue" ? options.noPrologue : undefined;
     return off === undefined ? selected.includes(r) : !off;
   };
-  // The adapter rule sets are subsets of FUSION_RULES, in its order.
-  return selected.every((r) => FUSION_RULES.includes(r)) ? FUSION_RULES.filter(wanted) : selected.filter(wanted);
+  // The adapter rule sets are subsets of RULES, in its order.
+  return selected.every((r) => RULES.includes(r)) ? RULES.filter(wanted) : selected.filter(wanted);
 }
 
 function generate(plan: KernelPlan, realized: ReadonlySet<Node>, name: string, options: CompileOptions): GeneratedKernel {

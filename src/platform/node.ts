@@ -215,6 +215,9 @@ export function fileTuningCache(dir: string | undefined = cacheDir()): TuningCac
   };
 }
 
+/** Never notified: `Atomics.wait` on it only times out. */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
 export const platform: Platform = {
   name: "node",
   env: (name) => process.env[name],
@@ -229,6 +232,8 @@ export const platform: Platform = {
   readTextFile: (path) => readFileSync(path, "utf8"),
   atomicWrite,
   tuningCache: () => fileTuningCache(),
+  sleepSync: (ms) => void Atomics.wait(sleeper, 0, 0, ms),
+  setImmediate: (f) => void setImmediate(f),
   async loadWebGpu() {
     try {
       const mod = (await import("webgpu")) as NodeWebGpu;

@@ -46,6 +46,13 @@ export interface Platform {
    * browser, memory where neither is available. Read when called: a changed env var is seen.
    */
   tuningCache(): TuningCache;
+  /**
+   * Blocks the calling thread for `ms` milliseconds without using the CPU (`Atomics.wait` in
+   * Node), or undefined where a thread may not block (a browser's main thread).
+   */
+  readonly sleepSync?: (ms: number) => void;
+  /** Runs `f` after the current event loop turn's I/O (`setImmediate` in Node). */
+  readonly setImmediate?: (f: () => void) => void;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { workload, type FunctionWorkload } from "../../src/cli/workloads.js";
 import { compileGraph } from "../../src/compiler/compile.js";
-import { CPU_ADAPTER_RULES, FUSION_RULES } from "../../src/compiler/schedule.js";
+import { CPU_ADAPTER_RULES, FUSION_RULES, RULES } from "../../src/compiler/schedule.js";
 import { trace } from "../../src/dsl/transforms.js";
 import * as core from "../../src/dsl/core.js";
 import { Node } from "../../src/dsl/node.js";
@@ -17,10 +17,11 @@ const program = trace((...xs) => block.fn(...xs), block.specs);
 const kinds = (options: Parameters<typeof compileGraph>[1]) => compileGraph(program.outputs, { maxStorageBuffers: 8, ...options }).kernels.map((k) => k.plan.kind);
 
 describe("fusion rules", () => {
-  it("are one ordered list, each with a reason; the CPU-adapter set leaves out attention and prologue", () => {
+  it("are one ordered list, each with a reason; the CPU-adapter set leaves out attention and prologue and packs transposed operands", () => {
+    expect(RULES.map((r) => r.name)).toEqual(["own-buffer", "attention", "epilogue", "prologue", "realize-reduction-operand", "row-phase", "pack-transposed-operand", "computable", "storage-limit"]);
+    expect(RULES.every((r) => r.reason.length > 0)).toBe(true);
     expect(FUSION_RULES.map((r) => r.name)).toEqual(["own-buffer", "attention", "epilogue", "prologue", "realize-reduction-operand", "row-phase", "computable", "storage-limit"]);
-    expect(FUSION_RULES.every((r) => r.reason.length > 0)).toBe(true);
-    expect(CPU_ADAPTER_RULES.map((r) => r.name)).toEqual(["own-buffer", "epilogue", "realize-reduction-operand", "row-phase", "computable", "storage-limit"]);
+    expect(CPU_ADAPTER_RULES.map((r) => r.name)).toEqual(["own-buffer", "epilogue", "realize-reduction-operand", "row-phase", "pack-transposed-operand", "computable", "storage-limit"]);
   });
 
   it("a rule set is selected by name, and the deprecated flags take a rule out or put it back", () => {

@@ -10,6 +10,7 @@
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { compileGraph } from "../../src/compiler/compile.js";
+import { PACK_MIN_K } from "../../src/compiler/schedule.js";
 import { aliasingViolations } from "../../src/compiler/memory.js";
 import * as core from "../../src/dsl/core.js";
 import { gelu, softmax } from "../../src/dsl/nn/activations.js";
@@ -130,6 +131,21 @@ describeGpu("fusion on the GPU", () => {
       const c = await expectCpuGpuClose(f, [unit(1, [m, k]), unit(2, [k, k]), unit(3, [k])], { atol: 1e-5, rtol: 1e-5 }, name);
       expect(c.program.graph.kernels).toHaveLength(1);
     }
+  });
+
+  it("a linear layer with a long reduction packs its transposed weight on CPU adapters, and matches", async () => {
+    const [m, k, n] = [5, PACK_MIN_K + 6, 7];
+    const f = (x: AnyTensor, w: AnyTensor, b: AnyTensor) => core.add(core.matmul(x, core.transpose(w)), b);
+    const program = trace(f, [spec([m, k]), spec([n, k]), spec([n])]);
+    const kinds = (fusion: "all" | "cpu-adapter") => compileGraph(program.outputs, { maxStorageBuffers: 8, fusion }).kernels.map((kk) => kk.plan.kind);
+    expect(kinds("all")).toEqual(["dot"]);
+    expect(kinds("cpu-adapter")).toEqual(["elementwise", "dot"]);
+    // A short reduction, or B read row-major, stays one kernel.
+    const short = trace(f, [spec([m, 64]), spec([n, 64]), spec([n])]);
+    expect(compileGraph(short.outputs, { maxStorageBuffers: 8, fusion: "cpu-adapter" }).kernels).toHaveLength(1);
+    const plain = trace((x: AnyTensor, w: AnyTensor) => core.matmul(x, w), [spec([m, k]), spec([k, n])]);
+    expect(compileGraph(plain.outputs, { maxStorageBuffers: 8, fusion: "cpu-adapter" }).kernels).toHaveLength(1);
+    await expectCpuGpuClose(f, [unit(1, [m, k]), unit(2, [n, k]), unit(3, [n])], GRAPH, "packed linear");
   });
 
   it("softmax and layerNorm feeding a batched matmul (a normalisation prologue) compile and match", async () => {

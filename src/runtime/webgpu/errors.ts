@@ -4,6 +4,7 @@
  * and shows the offending source line; validation, out-of-memory and device loss are errors
  * that reject the run, never hangs.
  */
+import { settle } from "./settle.js";
 
 export class WgslCompileError extends Error {
   override name = "WgslCompileError";
@@ -46,8 +47,8 @@ export async function scoped<T>(device: GPUDevice, where: string, body: () => T 
   try {
     result = await body();
   } finally {
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
+    const validation = await settle(device.popErrorScope());
+    const oom = await settle(device.popErrorScope());
     if (validation) throw new GpuValidationError(where, validation.message);
     if (oom) throw new GpuOutOfMemoryError(where, oom.message);
   }

@@ -8,6 +8,7 @@
  * The device must have been created with the "timestamp-query" feature.
  */
 import type { GpuContext } from "./device.js";
+import { settle } from "./settle.js";
 
 export interface FmaPeak {
   /** Achieved rate of the microkernel: 2 flops per scalar FMA. */
@@ -76,7 +77,7 @@ async function timeDispatch(ctx: GpuContext, code: string, buffers: readonly GPU
       encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
       encoder.copyBufferToBuffer(resolve, 0, read, 0, 16);
       device.queue.submit([encoder.finish()]);
-      await read.mapAsync(GPUMapMode.READ);
+      await settle(read.mapAsync(GPUMapMode.READ));
       const stamps = new BigInt64Array(read.getMappedRange().slice(0));
       read.unmap();
       if (r > 0) samples.push(Number(stamps[1]! - stamps[0]!) / 1e6);

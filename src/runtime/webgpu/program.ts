@@ -15,6 +15,7 @@ import type { GpuContext } from "./device.js";
 import { GpuDeviceLostError, GpuValidationError, scoped, WgslCompileError } from "./errors.js";
 import { debug } from "../../compiler/debug.js";
 import type { Executable, KernelTiming, ResidentValue } from "../../dsl/backend.js";
+import { settle } from "./settle.js";
 
 export type { KernelTiming };
 
@@ -105,12 +106,16 @@ function lostState(device: GPUDevice): { reason?: string } {
   return state;
 }
 
-/** Host data → the bytes a GPU buffer holds (f32, i32, or u32 for bool). */
-export function toGpuBytes(value: CpuArray): ArrayBuffer {
+/**
+ * Host data → the words a GPU buffer holds (f32, i32, or u32 for bool): the host array itself
+ * when it already is one, contiguous (no copy: a model's weights are 345 MB), else a converted
+ * copy (`new Float32Array(typed)` converts in native code; `Float32Array.from` would iterate).
+ */
+export function toGpuBytes(value: CpuArray): Float32Array | Int32Array | Uint32Array {
   const flat = materialize(value);
-  const out =
-    value.dtype === "float32" ? Float32Array.from(flat) : value.dtype === "int32" ? Int32Array.from(flat) : Uint32Array.from(flat);
-  return out.buffer as ArrayBuffer;
+  if (value.dtype === "float32") return flat instanceof Float32Array ? flat : new Float32Array(flat);
+  if (value.dtype === "int32") return flat instanceof Int32Array ? flat : new Int32Array(flat);
+  return flat instanceof Uint32Array ? flat : new Uint32Array(flat);
 }
 
 function fromGpuBytes(bytes: ArrayBuffer, node: Node): CpuArray {
@@ -331,7 +336,7 @@ export class WebGpuProgram implements Executable {
         });
         device.queue.submit([encoder.finish()]);
       });
-      await Promise.all(readbacks.map((b) => b?.mapAsync(GPUMapMode.READ)));
+      await settle(Promise.all(readbacks.map((b) => b?.mapAsync(GPUMapMode.READ))));
       return outputs.map((node, i) => (fedBack[i] ? undefined : (kept[i] ?? fromGpuBytes(readbacks[i]!.getMappedRange().slice(0), node))));
     } catch (error) {
       kept.forEach((k) => k?.destroy());
@@ -384,7 +389,7 @@ export class WebGpuProgram implements Executable {
       const encoder = device.createCommandEncoder();
       encoder.copyBufferToBuffer(value.buffer, 0, staging, 0, value.buffer.size);
       device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
+      await settle(staging.mapAsync(GPUMapMode.READ));
       return fromGpuBytes(staging.getMappedRange().slice(0), { shape: value.shape, dtype: value.dtype } as Node);
     } finally {
       staging.destroy();
@@ -414,7 +419,7 @@ export class WebGpuProgram implements Executable {
         encoder.resolveQuerySet(querySet, 0, 2 * n, resolve, 0);
         encoder.copyBufferToBuffer(resolve, 0, read, 0, 16 * n);
         device.queue.submit([encoder.finish()]);
-        await read.mapAsync(GPUMapMode.READ);
+        await settle(read.mapAsync(GPUMapMode.READ));
         const stamps = new BigInt64Array(read.getMappedRange().slice(0));
         read.unmap();
         for (let i = 0; i < n; i++) samples[i]!.push(Number(stamps[2 * i + 1]! - stamps[2 * i]!) / 1e6);
