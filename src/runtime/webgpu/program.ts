@@ -111,11 +111,13 @@ function lostState(device: GPUDevice): { reason?: string } {
  * when it already is one, contiguous (no copy: a model's weights are 345 MB), else a converted
  * copy (`new Float32Array(typed)` converts in native code; `Float32Array.from` would iterate).
  */
-export function toGpuBytes(value: CpuArray): Float32Array | Int32Array | Uint32Array {
+export function toGpuBytes(value: CpuArray): Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> {
   const flat = materialize(value);
-  if (value.dtype === "float32") return flat instanceof Float32Array ? flat : new Float32Array(flat);
-  if (value.dtype === "int32") return flat instanceof Int32Array ? flat : new Int32Array(flat);
-  return flat instanceof Uint32Array ? flat : new Uint32Array(flat);
+  const { buffer, byteOffset, length } = flat;
+  const own = buffer instanceof ArrayBuffer;
+  if (value.dtype === "float32") return own && flat instanceof Float32Array ? new Float32Array(buffer, byteOffset, length) : new Float32Array(flat);
+  if (value.dtype === "int32") return own && flat instanceof Int32Array ? new Int32Array(buffer, byteOffset, length) : new Int32Array(flat);
+  return own && flat instanceof Uint32Array ? new Uint32Array(buffer, byteOffset, length) : new Uint32Array(flat);
 }
 
 function fromGpuBytes(bytes: ArrayBuffer, node: Node): CpuArray {

@@ -7,30 +7,36 @@
  * GPU is the CPU, so on a 2-core machine that loop takes a core from the kernels themselves
  * (`bench/raw-matmul.ts`, 1024³: process CPU time is twice the kernel time with
  * LP_NUM_THREADS=1). `settle` lets the loop tick but puts the thread to sleep between ticks, for
- * a nap that grows with the wait: an eighth of the time waited so far, at most 1 ms, so a short
- * wait stays short and a long one costs the CPU next to nothing. `WGTENSOR_GPU_WAIT=spin` turns
- * it off; in a browser (the GPU in another process) there is nothing to do.
+ * a nap that grows with the wait: none for the first 0.5 ms, then an eighth of the time waited
+ * so far, at most 1 ms, so a short wait stays short and a long one costs the CPU next to
+ * nothing. `WGTENSOR_GPU_WAIT=spin` turns it off; in a browser (the GPU in another process)
+ * there is nothing to do. A nap blocks the thread: other JavaScript on it waits up to 1 ms.
  */
 import { platform } from "#platform";
 
 const MAX_NAP_MS = 1;
-/** Above this a nap is worth the sleep call; below it the tick loop runs unslowed. */
-const MIN_NAP_MS = 0.02;
+/**
+ * The first this many ms of a wait spin as before: a sleep costs at least the kernel's timer
+ * slack (50 µs on Linux), which a dispatch of a few floats would feel, and a short spin costs
+ * little CPU.
+ */
+const SPIN_MS = 0.5;
 
 let pending = 0;
+/** When the current run of waits began (pending went from 0 to 1). */
+let since = 0;
 let napping = false;
 
 function startNapping(sleep: (ms: number) => void, later: (f: () => void) => void): void {
   if (napping) return;
   napping = true;
-  const started = performance.now();
   const nap = () => {
     if (pending === 0) {
       napping = false;
       return;
     }
-    const ms = Math.min(MAX_NAP_MS, (performance.now() - started) / 8);
-    if (ms >= MIN_NAP_MS) sleep(ms);
+    const waited = performance.now() - since;
+    if (waited >= SPIN_MS) sleep(Math.min(MAX_NAP_MS, waited / 8));
     later(nap);
   };
   later(nap);
@@ -40,7 +46,7 @@ function startNapping(sleep: (ms: number) => void, later: (f: () => void) => voi
 export async function settle<T>(promise: Promise<T>): Promise<T> {
   const { sleepSync, setImmediate } = platform;
   if (!sleepSync || !setImmediate || platform.env("WGTENSOR_GPU_WAIT") === "spin") return promise;
-  pending++;
+  if (pending++ === 0) since = performance.now();
   startNapping(sleepSync, setImmediate);
   try {
     return await promise;
