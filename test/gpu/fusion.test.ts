@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { compileGraph } from "../../src/compiler/compile.js";
 import { PACK_MIN_K } from "../../src/compiler/schedule.js";
+import { fitted, type DotTiling } from "../../src/compiler/wgsl/kernels/dot.js";
 import { aliasingViolations } from "../../src/compiler/memory.js";
 import * as core from "../../src/dsl/core.js";
 import { gelu, softmax } from "../../src/dsl/nn/activations.js";
@@ -146,6 +147,15 @@ describeGpu("fusion on the GPU", () => {
     const plain = trace((x: AnyTensor, w: AnyTensor) => core.matmul(x, w), [spec([m, k]), spec([k, n])]);
     expect(compileGraph(plain.outputs, { maxStorageBuffers: 8, fusion: "cpu-adapter" }).kernels).toHaveLength(1);
     await expectCpuGpuClose(f, [unit(1, [m, k]), unit(2, [n, k]), unit(3, [n])], GRAPH, "packed linear");
+  });
+
+  it("a matmul with 197 columns fits its column tiles (tn 5 for 8 lanes: 200 columns, not 256), and matches", async () => {
+    const lavapipe: DotTiling = { tm: 16, tn: 8, wx: 8, wy: 1, variant: "subgroup", lanes: 8 };
+    expect(fitted(lavapipe, 197).tn).toBe(5);
+    for (const n of [64, 768, 2304, 3072]) expect(fitted(lavapipe, n)).toBe(lavapipe);
+    expect(fitted({ ...lavapipe, variant: "workgroup" }, 197).tn).toBe(8);
+    const f = (q: AnyTensor, k: AnyTensor) => core.matmul(q, core.transpose(k));
+    await expectCpuGpuClose(f, [unit(1, [3, 197, 16]), unit(2, [3, 197, 16])], GRAPH, "scores 197×197");
   });
 
   it("softmax and layerNorm feeding a batched matmul (a normalisation prologue) compile and match", async () => {
