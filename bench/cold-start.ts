@@ -16,7 +16,7 @@ const ctx = await gpu();
 const program = workloadProgram(workload(process.argv[2] ?? "train-step:16"));
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const prog = await compileProgram(program, { context: ctx });
+const prog = await compileProgram(program, { context: ctx, ...(process.env.DOT_TILING ? { dotTiling: JSON.parse(process.env.DOT_TILING) } : {}) });
 const cpu1 = process.cpuUsage(cpu0);
 const shaders = new Set(prog.graph.kernels.map((k) => k.wgsl.replace(/^\s*\/\/.*$/gm, ""))).size;
 console.log(`compileProgram: ${prog.graph.kernels.length} kernels, ${shaders} distinct shaders, ${seconds(performance.now() - t0)} (CPU ${seconds((cpu1.user + cpu1.system) / 1e3)})`);
