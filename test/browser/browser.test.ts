@@ -108,6 +108,17 @@ describe.skipIf(!browserPath)("in headless Chromium (WebGPU on SwiftShader)", ()
     expect(worst, tiling).toBeLessThan(1e-3);
   }, 120_000);
 
+  gpuIt("wg.tuneDotClasses in the page keeps its choice in IndexedDB, and a reloaded page compiles with it", async () => {
+    const tuned = await check(page, "tuneInPage");
+    expect(tuned.location).toBe("IndexedDB wgtensor/tuning");
+    expect(tuned.persistent).toBe(true);
+    expect(tuned.square, JSON.stringify(tuned)).toBeDefined();
+    expect(tuned.gflops).toBeGreaterThan(0);
+    await page.reload();
+    await page.waitForFunction(() => "wgtChecks" in globalThis, { timeout: 30_000 });
+    expect((await check(page, "cachedTuning")).square).toBe(tuned.square);
+  }, 180_000);
+
   gpuIt("a layerNorm fused into a matmul (rows shared across the adapter's subgroups) matches the CPU interpreter", async () => {
     const { worst, kernels } = await check(page, "fusedPrologue");
     expect(kernels).toBe(1);

@@ -47,8 +47,8 @@ export async function scoped<T>(device: GPUDevice, where: string, body: () => T 
   try {
     result = await body();
   } finally {
-    const validation = await settle(device.popErrorScope());
-    const oom = await settle(device.popErrorScope());
+    // Popped together (LIFO: validation, then out-of-memory): one wait, not two.
+    const [validation, oom] = await settle(Promise.all([device.popErrorScope(), device.popErrorScope()]));
     if (validation) throw new GpuValidationError(where, validation.message);
     if (oom) throw new GpuOutOfMemoryError(where, oom.message);
   }

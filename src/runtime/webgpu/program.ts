@@ -154,10 +154,15 @@ interface ProgramResources {
   readonly owned: readonly GPUBuffer[];
 }
 
+/** Readback buffers up to this size are kept for the next run; larger ones cost their copy, not their creation. */
+const SPARE_READBACK_BYTES = 1 << 20;
+
 export class WebGpuProgram implements Executable {
   /** Undefined once disposed: the buffers are destroyed and the graph (constants) let go. */
   private held: ProgramResources | undefined;
   private readonly lost: { reason?: string };
+  /** Readback buffers of finished runs, by size, for the next run (at most two a size, each ≤ 1 MiB). */
+  private readonly spareReadbacks = new Map<number, GPUBuffer[]>();
 
   private constructor(
     readonly ctx: GpuContext,
@@ -312,7 +317,7 @@ export class WebGpuProgram implements Executable {
     const fedBack = this.checkFeedback(feedback);
     const sizeOfOutput = (node: Node) => Math.ceil(bytesOf(node) / 4) * 4;
     const readbacks = outputs.map((node, i) =>
-      keep[i] || fedBack[i] ? undefined : device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      keep[i] || fedBack[i] ? undefined : (this.spareReadbacks.get(sizeOfOutput(node))?.pop() ?? device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })),
     );
     const kept = outputs.map((node, i) =>
       keep[i] ? new DeviceValue(device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }), node.shape, node.dtype) : undefined,
@@ -344,7 +349,16 @@ export class WebGpuProgram implements Executable {
       kept.forEach((k) => k?.destroy());
       throw error;
     } finally {
-      readbacks.forEach((b) => b?.destroy());
+      // Kept for the next run (creating a mappable buffer is half of a small run's cost).
+      readbacks.forEach((b) => {
+        if (!b) return;
+        if (b.mapState !== "mapped" || !this.held || b.size > SPARE_READBACK_BYTES) return b.destroy();
+        b.unmap();
+        const spare = this.spareReadbacks.get(b.size) ?? [];
+        this.spareReadbacks.set(b.size, spare);
+        if (spare.length < 2) spare.push(b);
+        else b.destroy();
+      });
     }
   }
 
@@ -446,5 +460,7 @@ export class WebGpuProgram implements Executable {
     const held = this.held;
     this.held = undefined;
     held?.owned.forEach((b) => b.destroy());
+    for (const spare of this.spareReadbacks.values()) spare.forEach((b) => b.destroy());
+    this.spareReadbacks.clear();
   }
 }

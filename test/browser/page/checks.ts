@@ -195,6 +195,23 @@ export async function tilings(size: number): Promise<{ tiling: wg.DotTiling; ms:
   return results;
 }
 
-const checks = { adapter, fixture, train, errors, matmul, fusedPrologue, timings, tilings };
+/**
+ * `wg.tuneDotClasses` in the page, into the platform's tuning cache (IndexedDB here; the test's
+ * Chromium starts with an empty profile): where it went and what it chose. `cachedTuning`
+ * reads it back (the test reloads the page in between).
+ */
+async function tuneInPage(): Promise<{ location: string; persistent: boolean; square?: string; gflops?: number }> {
+  const ctx = await wg.gpu();
+  const result = await wg.tuneDotClasses(ctx, { classes: ["square"], shrink: 8, repeats: 1, budgetSeconds: 60 });
+  const square = result.classes.square;
+  return { location: result.location, persistent: result.persistent, ...(square ? { square: JSON.stringify(square.tiling), gflops: square.gflops } : {}) };
+}
+
+async function cachedTuning(): Promise<{ square?: string }> {
+  const cached = await wg.cachedDotTilings(await wg.gpu());
+  return cached.square ? { square: JSON.stringify(cached.square) } : {};
+}
+
+const checks = { adapter, fixture, train, errors, matmul, fusedPrologue, timings, tilings, tuneInPage, cachedTuning };
 export type Checks = typeof checks;
 Object.assign(globalThis, { wgtChecks: checks });
