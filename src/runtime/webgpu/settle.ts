@@ -22,35 +22,54 @@ const MAX_NAP_MS = 1;
  */
 const SPIN_MS = 0.5;
 
-let pending = 0;
-/** When the current run of waits began (pending went from 0 to 1). */
-let since = 0;
-let napping = false;
+/** What napping needs: a blocking sleep, a call after the event loop's I/O, and a clock. */
+export interface Napper {
+  readonly sleep: (ms: number) => void;
+  readonly later: (f: () => void) => void;
+  readonly now: () => number;
+}
 
-function startNapping(sleep: (ms: number) => void, later: (f: () => void) => void): void {
-  if (napping) return;
-  napping = true;
-  const nap = () => {
-    if (pending === 0) {
-      napping = false;
-      return;
-    }
-    const waited = performance.now() - since;
-    if (waited >= SPIN_MS) sleep(Math.min(MAX_NAP_MS, waited / 8));
+/**
+ * A `settle` over `napper` (undefined: plain awaits). One nap loop runs while any of its waits
+ * is pending; a run of waits (pending 0 → 1) restarts the clock the naps grow with.
+ */
+export function createSettle(napper: () => Napper | undefined): <T>(promise: Promise<T>) => Promise<T> {
+  let pending = 0;
+  let since = 0;
+  let napping = false;
+  const startNapping = ({ sleep, later, now }: Napper) => {
+    if (napping) return;
+    napping = true;
+    const nap = () => {
+      if (pending === 0) {
+        napping = false;
+        return;
+      }
+      const waited = now() - since;
+      if (waited >= SPIN_MS) sleep(Math.min(MAX_NAP_MS, waited / 8));
+      later(nap);
+    };
     later(nap);
   };
-  later(nap);
+  return async <T>(promise: Promise<T>): Promise<T> => {
+    const n = napper();
+    if (!n) return promise;
+    if (pending++ === 0) since = n.now();
+    startNapping(n);
+    try {
+      return await promise;
+    } finally {
+      pending--;
+    }
+  };
+}
+
+/** The platform's napper: Node's `Atomics.wait` and `setImmediate`, unless `WGTENSOR_GPU_WAIT=spin`. */
+function platformNapper(): Napper | undefined {
+  const { sleepSync, setImmediate } = platform;
+  if (!sleepSync || !setImmediate || platform.env("WGTENSOR_GPU_WAIT") === "spin") return undefined;
+  return { sleep: sleepSync, later: setImmediate, now: () => performance.now() };
 }
 
 /** `promise` (a GPU wait), awaited with naps between Dawn's ticks where the platform can sleep. */
-export async function settle<T>(promise: Promise<T>): Promise<T> {
-  const { sleepSync, setImmediate } = platform;
-  if (!sleepSync || !setImmediate || platform.env("WGTENSOR_GPU_WAIT") === "spin") return promise;
-  if (pending++ === 0) since = performance.now();
-  startNapping(sleepSync, setImmediate);
-  try {
-    return await promise;
-  } finally {
-    pending--;
-  }
-}
+export const settle = createSettle(platformNapper);
