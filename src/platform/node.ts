@@ -217,6 +217,7 @@ export function fileTuningCache(dir: string | undefined = cacheDir()): TuningCac
 
 /** Never notified: `Atomics.wait` on it only times out. */
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+let canSleep = true;
 
 export const platform: Platform = {
   name: "node",
@@ -232,7 +233,14 @@ export const platform: Platform = {
   readTextFile: (path) => readFileSync(path, "utf8"),
   atomicWrite,
   tuningCache: () => fileTuningCache(),
-  sleepSync: (ms) => void Atomics.wait(sleeper, 0, 0, ms),
+  sleepSync(ms) {
+    if (!canSleep) return;
+    try {
+      Atomics.wait(sleeper, 0, 0, ms);
+    } catch {
+      canSleep = false; // a thread that may not block (Electron's renderer): the waits spin, as Dawn's do
+    }
+  },
   setImmediate: (f) => void setImmediate(f),
   async loadWebGpu() {
     try {
