@@ -7,14 +7,13 @@
 import * as core from "../dsl/core.js";
 import * as nn from "../dsl/nn/index.js";
 import type { AnyTensor } from "../dsl/tensor.js";
-import { spec, trace, type Program, type Spec } from "../dsl/transforms.js";
+import { spec, trace, traceArgs, type Program, type Spec } from "../dsl/transforms.js";
 import { traceTrainingStep } from "../train/memory.js";
 import { MOTION_CONFIG } from "../train/motion.js";
 import { Key } from "../dsl/random/threefry.js";
 import { normal, zeros } from "../dsl/api/creation.js";
 import { realize } from "../dsl/realize.js";
 import { flatten } from "../dsl/tree.js";
-import { traceArgs } from "../dsl/transforms.js";
 import { initParams, preset, uniformerv2, PRESETS } from "../models/uniformerv2/index.js";
 
 /** A function and its input specs, traced by `workloadProgram`. */
@@ -116,13 +115,13 @@ export const WORKLOADS: Record<string, { readonly usage: string; readonly make: 
   },
   uniformerv2: {
     usage: `uniformerv2[:PRESET] (the model's forward on one clip, the weights as program inputs; PRESET one of ${Object.keys(PRESETS).join(", ")}, default b16-k400)`,
-    make: ([name]) => {
-      const config = preset(name ?? "b16-k400");
+    make: ([name = "b16-k400"]) => {
+      const config = preset(name);
       const params = initParams(config, Key.fromSeed(0));
       const video = zeros([1, config.frames, config.inputResolution, config.inputResolution, 3]);
       const { leaves, def } = flatten([params, video]);
       const program = traceArgs((p: typeof params, v: typeof video) => uniformerv2(p, v, config).logits, leaves, def);
-      return { name: `uniformerv2 ${name ?? "b16-k400"}`, describe: `forward of one ${config.frames}×${config.inputResolution}² clip`, program };
+      return { name: `uniformerv2 ${name}`, describe: `forward of one ${config.frames}×${config.inputResolution}² clip`, program };
     },
   },
   "train-step": {

@@ -317,7 +317,7 @@ export class WebGpuProgram implements Executable {
     const fedBack = this.checkFeedback(feedback);
     const sizeOfOutput = (node: Node) => Math.ceil(bytesOf(node) / 4) * 4;
     const readbacks = outputs.map((node, i) =>
-      keep[i] || fedBack[i] ? undefined : (this.spareReadbacks.get(sizeOfOutput(node))?.pop() ?? device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })),
+      keep[i] || fedBack[i] ? undefined : this.takeReadback(sizeOfOutput(node)),
     );
     const kept = outputs.map((node, i) =>
       keep[i] ? new DeviceValue(device.createBuffer({ size: sizeOfOutput(node), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }), node.shape, node.dtype) : undefined,
@@ -349,17 +349,26 @@ export class WebGpuProgram implements Executable {
       kept.forEach((k) => k?.destroy());
       throw error;
     } finally {
-      // Kept for the next run (creating a mappable buffer is half of a small run's cost).
-      readbacks.forEach((b) => {
-        if (!b) return;
-        if (b.mapState !== "mapped" || !this.held || b.size > SPARE_READBACK_BYTES) return b.destroy();
-        b.unmap();
-        const spare = this.spareReadbacks.get(b.size) ?? [];
-        this.spareReadbacks.set(b.size, spare);
-        if (spare.length < 2) spare.push(b);
-        else b.destroy();
-      });
+      readbacks.forEach((b) => b && this.returnReadback(b));
     }
+  }
+
+  /** A mappable buffer of `size` bytes: a spare one from an earlier run, else a new one. */
+  private takeReadback(size: number): GPUBuffer {
+    return this.spareReadbacks.get(size)?.pop() ?? this.ctx.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  /**
+   * A readback buffer back after its run: kept for the next run when it was read and is small
+   * (creating a mappable buffer is half of a small run's cost), else destroyed.
+   */
+  private returnReadback(b: GPUBuffer): void {
+    if (b.mapState !== "mapped" || !this.held || b.size > SPARE_READBACK_BYTES) return b.destroy();
+    b.unmap();
+    let spare = this.spareReadbacks.get(b.size);
+    if (!spare) this.spareReadbacks.set(b.size, (spare = []));
+    if (spare.length < 2) spare.push(b);
+    else b.destroy();
   }
 
   /**
